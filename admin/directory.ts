@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify, Algorithm } from '@node-rs/argon2';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Migration } from '../core/db.js';
+import { audit } from '../core/audit.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import { parseSize } from '../core/config.js';
+
+/**
+ * The mail directory: domains, mailboxes and aliases. Dovecot reads mailboxes only through the
+ * `dovecot_users` view (its contract with us); other modules call the functions below.
+ */
+export const directoryMigrations: Migration[] = [
+  {
+    name: 'admin-0001-directory',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE domains (
+          id serial PRIMARY KEY,
+          name text NOT NULL UNIQUE CHECK (name = lower(name)),
+          active boolean NOT NULL DEFAULT true,
+          created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE mailboxes (
+          id serial PRIMARY KEY,
+          address text NOT NULL UNIQUE CHECK (address = lower(address)),
+          domain_id integer NOT NULL REFERENCES domains(id),
+          display_name text NOT NULL,
+          password_hash text NOT NULL,
+          quota_bytes bigint NOT NULL CHECK (quota_bytes >= 0),
+          active boolean NOT NULL DEFAULT true,
+          must_change_password boolean NOT NULL DEFAULT false,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          last_login_at timestamptz
+        );
+        CREATE TABLE aliases (
+          id serial PRIMARY KEY,
+          address text NOT NULL UNIQUE CHECK (address = lower(address)),
+          domain_id integer NOT NULL REFERENCES domains(id),
+          mailbox_id integer NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          expires_at timestamptz,
+          created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX aliases_mailbox ON aliases (mailbox_id);
+        -- Dovecot's only view of us: active mailboxes with their hash and quota.
+        CREATE VIEW dovecot_users AS
+          SELECT m.address AS username, m.password_hash AS password,
+                 '*:bytes=' || m.quota_bytes AS quota_rule
+          FROM mailboxes m JOIN domains d ON d.id = m.domain_id
+          WHERE m.active AND d.active;
+      `);
+    },
+  },
+];
+
+const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const LOCAL_RE = /^[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?$/;
+
+export function normaliseDomain(name: string): string {
+  const d = name.trim().toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN_RE.test(d)) throw new InvalidInputError('domain', 'a domain name such as sotttt.example.gov.vn', 'một tên miền như sotttt.example.gov.vn', name);
+  return d;
+}
+
+export function normaliseAddress(address: string): { address: string; local: string; domain: string } {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf('@');
+  const local = a.slice(0, at);
+  if (at < 1 || !LOCAL_RE.test(local) || local.includes('..')) {
+    throw new InvalidInputError('address', 'an e-mail address such as nguyenvana@example.gov.vn (ASCII letters, digits, . _ + -)', 'một địa chỉ thư như nguyenvana@example.gov.vn (chữ cái không dấu, số, . _ + -)', address);
+  }
+  return { address: a, local, domain: normaliseDomain(a.slice(at + 1)) };
+}
+
+/** Dovecot 2.3 verifies {ARGON2ID} in the m,t,p order that @node-rs/argon2 writes. */
+export async function hashPassword(password: string): Promise<string> {
+  if (password.length < 10) throw new InvalidInputError('password', 'at least 10 characters', 'ít nhất 10 ký tự');
+  const h = await argon2Hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  return `{ARGON2ID}${h}`;
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  if (!stored.startsWith('{ARGON2ID}')) return false;
+  try {
+    return await argon2Verify(stored.slice('{ARGON2ID}'.length), password);
+  } catch {
+    return false;
+  }
+}
+
+export function generatePassword(): string {
+  // 16 characters from an alphabet without look-alikes, read aloud over the phone by IT staff.
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(16);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export interface Actor {
+  actor: string;
+  ip?: string;
+}
+const SYSTEM: Actor = { actor: 'cli' };
+
+export async function addDomain(db: Sequelize, name: string, by: Actor = SYSTEM): Promise<{ id: number; name: string }> {
+  const domain = normaliseDomain(name);
+  return db.transaction(async (t) => {
+    const existing = await db.query('SELECT 1 FROM domains WHERE name = $1', { bind: [domain], type: QueryTypes.SELECT, transaction: t });
+    if (existing.length) throw new ConflictError('domain', 'tên miền', domain);
+    const [row] = await db.query<{ id: number }>('INSERT INTO domains (name) VALUES ($1) RETURNING id', { bind: [domain], type: QueryTypes.SELECT, transaction: t });
+    await audit(db, { ...by, action: 'domain.create', target: domain, after: { name: domain } }, t);
+    return { id: row.id, name: domain };
+  });
+}
+
+export async function listDomains(db: Sequelize): Promise<Array<{ name: string; active: boolean; mailboxes: number }>> {
+  return db.query(
+    `SELECT d.name, d.active, count(m.id)::int AS mailboxes FROM domains d LEFT JOIN mailboxes m ON m.domain_id = d.id GROUP BY d.id ORDER BY d.name`,
+    { type: QueryTypes.SELECT },
+  );
+}
+
+export async function isLocalDomain(db: Sequelize, domain: string): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM domains WHERE name = $1 AND active', { bind: [domain.toLowerCase()], type: QueryTypes.SELECT });
+  return rows.length > 0;
+}
+
+export interface NewMailbox {
+  address: string;
+  displayName: string;
+  password?: string;
+  quota?: string;
+}
+
+export async function addMailbox(
+  db: Sequelize,
+  input: NewMailbox,
+  opts: { defaultQuota: string; by?: Actor; transaction?: Transaction },
+): Promise<{ address: string; password?: string }> {
+  const { address, domain } = normaliseAddress(input.address);
+  const displayName = input.displayName.normalize('NFC').trim();
+  if (!displayName || displayName.length > 200) throw new InvalidInputError('name', 'a full name of 1–200 characters', 'họ tên từ 1 đến 200 ký tự', input.displayName);
+  const quotaBytes = parseSize(input.quota ?? opts.defaultQuota);
+  const generated = input.password === undefined ? generatePassword() : undefined;
+  const passwordHash = await hashPassword(input.password ?? generated!);
+  const run = async (t: Transaction) => {
+    const [dom] = await db.query<{ id: number }>('SELECT id FROM domains WHERE name = $1', { bind: [domain], type: QueryTypes.SELECT, transaction: t });
+    if (!dom) throw new NotFoundError('domain', 'tên miền', `${domain} (add it first: govmail domain add ${domain})`);
+    const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [address], type: QueryTypes.SELECT, transaction: t });
+    if (taken.length) throw new ConflictError('address', 'địa chỉ', address);
+    await db.query(
+      'INSERT INTO mailboxes (address, domain_id, display_name, password_hash, quota_bytes, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)',
+      { bind: [address, dom.id, displayName, passwordHash, quotaBytes, generated !== undefined], transaction: t },
+    );
+    await audit(db, { ...(opts.by ?? SYSTEM), action: 'mailbox.create', target: address, after: { displayName, quotaBytes } }, t);
+  };
+  if (opts.transaction) await run(opts.transaction);
+  else await db.transaction(run);
+  return { address, password: generated };
+}
+
+export async function setMailboxActive(db: Sequelize, address: string, active: boolean, by: Actor = SYSTEM): Promise<void> {
+  const a = normaliseAddress(address).address;
+  await db.transaction(async (t) => {
+    const [, meta] = await db.query('UPDATE mailboxes SET active = $2 WHERE address = $1', { bind: [a, active], transaction: t });
+    if (!(meta as any).rowCount) throw new NotFoundError('mailbox', 'hộp thư', a);
+    await audit(db, { ...by, action: active ? 'mailbox.resume' : 'mailbox.suspend', target: a }, t);
+  });
+}
+
+export async function addAlias(db: Sequelize, alias: string, target: string, by: Actor = SYSTEM, expiresAt?: Date): Promise<void> {
+  const { address, domain } = normaliseAddress(alias);
+  const to = normaliseAddress(target).address;
+  await db.transaction(async (t) => {
+    const [dom] = await db.query<{ id: number }>('SELECT id FROM domains WHERE name = $1', { bind: [domain], type: QueryTypes.SELECT, transaction: t });
+    if (!dom) throw new NotFoundError('domain', 'tên miền', domain);
+    const [mb] = await db.query<{ id: number }>('SELECT id FROM mailboxes WHERE address = $1', { bind: [to], type: QueryTypes.SELECT, transaction: t });
+    if (!mb) throw new NotFoundError('mailbox', 'hộp thư', to);
+    const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [address], type: QueryTypes.SELECT, transaction: t });
+    if (taken.length) throw new ConflictError('address', 'địa chỉ', address);
+    await db.query('INSERT INTO aliases (address, domain_id, mailbox_id, expires_at) VALUES ($1, $2, $3, $4)', { bind: [address, dom.id, mb.id, expiresAt ?? null], transaction: t });
+    await audit(db, { ...by, action: 'alias.create', target: address, after: { target: to, expiresAt } }, t);
+  });
+}
+
+export type RecipientLookup =
+  | { kind: 'mailbox'; address: string; quotaBytes: number }
+  | { kind: 'suspended'; address: string }
+  | { kind: 'unknown' };
+
+/** Where mail for `address` goes: the final mailbox (aliases resolved) or why it cannot. */
+export async function resolveRecipient(db: Sequelize, address: string): Promise<RecipientLookup> {
+  const a = address.trim().toLowerCase();
+  const rows = await db.query<{ address: string; active: boolean; domain_active: boolean; quota_bytes: string }>(
+    `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes
+       FROM mailboxes m JOIN domains d ON d.id = m.domain_id WHERE m.address = $1
+     UNION ALL
+     SELECT m.address, m.active, d.active, m.quota_bytes
+       FROM aliases al JOIN mailboxes m ON m.id = al.mailbox_id JOIN domains d ON d.id = m.domain_id
+      WHERE al.address = $1 AND (al.expires_at IS NULL OR al.expires_at > now())
+     LIMIT 1`,
+    { bind: [a], type: QueryTypes.SELECT },
+  );
+  const r = rows[0];
+  if (!r) return { kind: 'unknown' };
+  if (!r.active || !r.domain_active) return { kind: 'suspended', address: r.address };
+  return { kind: 'mailbox', address: r.address, quotaBytes: Number(r.quota_bytes) };
+}
+
+let timingDummy: Promise<string> | undefined;
+
+/** Checks a login for SMTP AUTH; returns the canonical address or undefined. Suspended mailboxes fail. */
+export async function authenticate(db: Sequelize, username: string, password: string): Promise<string | undefined> {
+  const [row] = await db.query<{ username: string; password: string }>('SELECT username, password FROM dovecot_users WHERE username = $1', {
+    bind: [username.trim().toLowerCase()],
+    type: QueryTypes.SELECT,
+  });
+  if (!row) {
+    // Spend the same time as a real check so response timing does not reveal which addresses exist.
+    timingDummy ??= hashPassword(generatePassword());
+    await verifyPassword(await timingDummy, password);
+    return undefined;
+  }
+  return (await verifyPassword(row.password, password)) ? row.username : undefined;
+}
+
+/** Addresses a mailbox may send as: itself and its unexpired aliases. */
+export async function senderAddresses(db: Sequelize, mailbox: string): Promise<string[]> {
+  const rows = await db.query<{ address: string }>(
+    `SELECT m.address FROM mailboxes m WHERE m.address = $1
+     UNION ALL
+     SELECT al.address FROM aliases al JOIN mailboxes m ON m.id = al.mailbox_id
+      WHERE m.address = $1 AND (al.expires_at IS NULL OR al.expires_at > now())`,
+    { bind: [mailbox.toLowerCase()], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => r.address);
+}
+
+export async function getMailbox(db: Sequelize, address: string) {
+  const [row] = await db.query<{ address: string; display_name: string; quota_bytes: string; active: boolean; created_at: Date; last_login_at: Date | null }>(
+    'SELECT address, display_name, quota_bytes, active, created_at, last_login_at FROM mailboxes WHERE address = $1',
+    { bind: [address.toLowerCase()], type: QueryTypes.SELECT },
+  );
+  return row;
+}
+
+export async function countMailboxes(db: Sequelize): Promise<{ total: number; active: number }> {
+  const [row] = await db.query<{ total: number; active: number }>('SELECT count(*)::int AS total, count(*) FILTER (WHERE active)::int AS active FROM mailboxes', { type: QueryTypes.SELECT });
+  return row;
+}

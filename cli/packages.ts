@@ -1,0 +1,24 @@
+import { execFileSync } from 'node:child_process';
+
+/** What the embedded default needs from Debian; `govmail start` installs any that are missing (as root). */
+export const DEBIAN_PACKAGES = ['postgresql', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'dovecot-sieve', 'dovecot-managesieved', 'dovecot-pop3d', 'openssl'];
+
+export function missingPackages(names = DEBIAN_PACKAGES): string[] {
+  return names.filter((name) => {
+    try {
+      const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      return !status.includes('install ok installed');
+    } catch {
+      return true;
+    }
+  });
+}
+
+export function ensureDebianPackages(): void {
+  const missing = missingPackages();
+  if (!missing.length) return;
+  process.stdout.write(`Cài đặt gói còn thiếu / installing missing packages: ${missing.join(' ')}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}

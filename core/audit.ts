@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { Migration } from './db.js';
+
+/**
+ * Append-only audit log shared by every module (admin and signer both write here, so it lives below
+ * them). Each entry carries the SHA-256 of the previous entry's hash and its own canonical content,
+ * so editing or deleting any row breaks the chain from that row on.
+ */
+export interface AuditInput {
+  actor: string;
+  action: string;
+  target?: string;
+  before?: unknown;
+  after?: unknown;
+  ip?: string;
+}
+
+export interface AuditEntry extends Required<Pick<AuditInput, 'actor' | 'action'>> {
+  id: number;
+  at: string;
+  target: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export const auditMigrations: Migration[] = [
+  {
+    name: 'core-0001-audit',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE audit_entries (
+          id bigserial PRIMARY KEY,
+          at timestamptz NOT NULL DEFAULT now(),
+          actor text NOT NULL,
+          action text NOT NULL,
+          target text,
+          before jsonb,
+          after jsonb,
+          ip text,
+          prev_hash text NOT NULL,
+          hash text NOT NULL
+        );
+        CREATE INDEX audit_entries_action ON audit_entries (action, at);
+        CREATE INDEX audit_entries_target ON audit_entries (target);
+      `);
+    },
+  },
+];
+
+const GENESIS = '0'.repeat(64);
+const AUDIT_LOCK = 4_711_003;
+
+/** Key order must not depend on how JSON came back from jsonb, so sort keys recursively. */
+function canonical(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function entryHash(prevHash: string, e: { at: string; actor: string; action: string; target: string | null; before: unknown; after: unknown; ip: string | null }): string {
+  const body = canonical({ at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before, after: e.after, ip: e.ip });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/** Appends one entry. Pass the caller's transaction so the entry commits (or rolls back) with the action. */
+export async function audit(db: Sequelize, input: AuditInput, transaction?: Transaction): Promise<void> {
+  const run = async (t: Transaction) => {
+    // Serialise writers so two entries never chain to the same predecessor.
+    await db.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`, { transaction: t });
+    const [last] = await db.query<{ hash: string }>('SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1', { type: QueryTypes.SELECT, transaction: t });
+    const prevHash = last?.hash ?? GENESIS;
+    const at = new Date().toISOString();
+    const row = {
+      at,
+      actor: input.actor,
+      action: input.action,
+      target: input.target ?? null,
+      before: input.before ?? null,
+      after: input.after ?? null,
+      ip: input.ip ?? null,
+    };
+    const hash = entryHash(prevHash, row);
+    await db.query(
+      `INSERT INTO audit_entries (at, actor, action, target, before, after, ip, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)`,
+      { bind: [at, row.actor, row.action, row.target, JSON.stringify(row.before), JSON.stringify(row.after), row.ip, prevHash, hash], transaction: t },
+    );
+  };
+  if (transaction) await run(transaction);
+  else await db.transaction(run);
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  firstBadId?: number;
+  problem?: string;
+}
+
+/** Walks the whole chain; reports the first entry that was edited, inserted or follows a deletion. */
+export async function verifyAuditChain(db: Sequelize): Promise<AuditVerification> {
+  const rows = await db.query<any>(
+    `SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, target, before, after, ip, prev_hash, hash
+     FROM audit_entries ORDER BY id`,
+    { type: QueryTypes.SELECT },
+  );
+  let prev = GENESIS;
+  for (const [i, r] of rows.entries()) {
+    if (r.prev_hash !== prev) return { ok: false, checked: i, firstBadId: Number(r.id), problem: 'chain broken: an entry before this one was deleted or changed' };
+    if (entryHash(prev, r) !== r.hash) return { ok: false, checked: i, firstBadId: Number(r.id), problem: 'entry content does not match its hash: edited' };
+    prev = r.hash;
+  }
+  return { ok: true, checked: rows.length };
+}

@@ -1,0 +1,106 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * One validated schema for every setting. Precedence: defaults < config file < environment.
+ * The config file is `<dataDir>/govmail.json` or the file named by GOVMAIL_CONFIG.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    databaseUrl: z.string().url().optional(),
+    hostname: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, 'a host name such as mail.example.gov.vn')
+      .default('mail.govmail.local'),
+    listenHost: z.string().default('127.0.0.1'),
+    smtpPort: port.default(2525),
+    submissionPort: port.default(2587),
+    submissionsPort: port.default(2465),
+    imapPort: port.default(2143),
+    pop3Port: port.default(2110),
+    managesievePort: port.default(2419),
+    lmtpPort: port.default(2424),
+    httpPort: port.default(8080),
+    embeddedPgPort: port.default(25432),
+    smarthost: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s/]+(:\d+)?\/?$/, 'smtp://host:port or smtps://host:port')
+      .optional(),
+    maxMessageSize: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+    defaultQuota: z.string().regex(/^\d+[KMGT]?$/i, 'a size such as 2G or 500M').default('2G'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    queueRetryMaxSeconds: z.coerce.number().int().min(60).default(5 * 24 * 3600),
+    serviceUser: z.string().default('govmail'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+const envKeys: Record<string, keyof Config> = {
+  GOVMAIL_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  GOVMAIL_HOSTNAME: 'hostname',
+  GOVMAIL_LISTEN_HOST: 'listenHost',
+  GOVMAIL_SMTP_PORT: 'smtpPort',
+  GOVMAIL_SUBMISSION_PORT: 'submissionPort',
+  GOVMAIL_SUBMISSIONS_PORT: 'submissionsPort',
+  GOVMAIL_IMAP_PORT: 'imapPort',
+  GOVMAIL_POP3_PORT: 'pop3Port',
+  GOVMAIL_MANAGESIEVE_PORT: 'managesievePort',
+  GOVMAIL_LMTP_PORT: 'lmtpPort',
+  GOVMAIL_HTTP_PORT: 'httpPort',
+  GOVMAIL_EMBEDDED_PG_PORT: 'embeddedPgPort',
+  GOVMAIL_SMARTHOST: 'smarthost',
+  GOVMAIL_MAX_MESSAGE_SIZE: 'maxMessageSize',
+  GOVMAIL_DEFAULT_QUOTA: 'defaultQuota',
+  GOVMAIL_LOG_LEVEL: 'logLevel',
+  GOVMAIL_QUEUE_RETRY_MAX_SECONDS: 'queueRetryMaxSeconds',
+  GOVMAIL_SERVICE_USER: 'serviceUser',
+};
+
+export function loadConfig(
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(envKeys)) {
+    if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
+  }
+  const dataDir = String(overrides.dataDir ?? fromEnv.dataDir ?? './data');
+  const file = env.GOVMAIL_CONFIG ?? path.join(dataDir, 'govmail.json');
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}`, 'valid JSON', (err as Error).message);
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.') || '(root)';
+    const envName = Object.entries(envKeys).find(([, k]) => k === key)?.[0];
+    throw new ConfigError(envName ? `${key} (${envName})` : key, issue.message, 'invalid value');
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+/** Parses "2G", "500M", "1024" into bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([KMGT]?)$/i.exec(text.trim());
+  if (!m) throw new ConfigError('size', 'a number with optional K/M/G/T suffix such as 2G', text);
+  const power = ' KMGT'.indexOf((m[2] || ' ').toUpperCase());
+  return Number(m[1]) * 1024 ** power;
+}
+
+export function defaultHostname(): string {
+  return os.hostname();
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { loadConfig, parseSize } from '../../core/config.js';
+import { GovmailError } from '../../core/errors.js';
+
+describe('core/config', () => {
+  it('has the documented embedded defaults', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.smtpPort, 2525);
+    assert.equal(c.submissionPort, 2587);
+    assert.equal(c.submissionsPort, 2465);
+    assert.equal(c.imapPort, 2143);
+    assert.equal(c.httpPort, 8080);
+    assert.ok(c.dataDir.endsWith('/data'));
+    assert.equal(c.databaseUrl, undefined);
+  });
+
+  it('takes the environment over defaults', () => {
+    const c = loadConfig({}, { GOVMAIL_SMTP_PORT: '3025', GOVMAIL_SMARTHOST: 'smtp://127.0.0.1:2626' });
+    assert.equal(c.smtpPort, 3025);
+    assert.equal(c.smarthost, 'smtp://127.0.0.1:2626');
+  });
+
+  it('names the key and the expected form when a value is wrong', () => {
+    assert.throws(
+      () => loadConfig({}, { GOVMAIL_SMTP_PORT: 'abc' }),
+      (err: unknown) => err instanceof GovmailError && /smtpPort \(GOVMAIL_SMTP_PORT\)/.test(err.message),
+    );
+    assert.throws(
+      () => loadConfig({}, { GOVMAIL_SMARTHOST: 'ftp://x' }),
+      (err: unknown) => err instanceof GovmailError && /smtp:\/\/host:port/.test(err.message) && /cấu hình/.test(err.messageVi),
+    );
+  });
+
+  it('parses sizes', () => {
+    assert.equal(parseSize('2G'), 2 * 1024 ** 3);
+    assert.equal(parseSize('500m'), 500 * 1024 ** 2);
+    assert.equal(parseSize('1024'), 1024);
+    assert.throws(() => parseSize('2 GB'));
+  });
+});
