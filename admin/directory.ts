@@ -129,6 +129,19 @@ export interface NewMailbox {
   displayName: string;
   password?: string;
   quota?: string;
+  agencyId?: number;
+  kind?: 'personal' | 'functional';
+  position?: string;
+  phone?: string;
+  cccd?: string;
+}
+
+/** NFC, single spaces, and no control, zero-width or bidi-override characters (they hide look-alikes). */
+export function cleanText(field: string, text: string, max: number): string {
+  const t = text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (/[\p{Cc}\p{Cf}]/u.test(t)) throw new InvalidInputError(field, 'plain text without control or invisible characters', 'văn bản thường, không có ký tự điều khiển hoặc ký tự ẩn', text);
+  if (!t || t.length > max) throw new InvalidInputError(field, `1–${max} characters`, `từ 1 đến ${max} ký tự`, text);
+  return t;
 }
 
 export async function addMailbox(
@@ -137,8 +150,11 @@ export async function addMailbox(
   opts: { defaultQuota: string; by?: Actor; transaction?: Transaction },
 ): Promise<{ address: string; password?: string }> {
   const { address, domain } = normaliseAddress(input.address);
-  const displayName = input.displayName.normalize('NFC').trim();
-  if (!displayName || displayName.length > 200) throw new InvalidInputError('name', 'a full name of 1–200 characters', 'họ tên từ 1 đến 200 ký tự', input.displayName);
+  const displayName = cleanText('full_name', input.displayName, 200);
+  const position = input.position ? cleanText('position', input.position, 200) : null;
+  if (input.phone && !/^\+?[0-9 .()-]{6,20}$/.test(input.phone)) throw new InvalidInputError('phone', 'a phone number such as 0912 345 678 or +84912345678', 'số điện thoại như 0912 345 678 hoặc +84912345678', input.phone);
+  if (input.cccd && !/^\d{12}$/.test(input.cccd)) throw new InvalidInputError('cccd', 'a citizen id of 12 digits', 'số CCCD gồm 12 chữ số', input.cccd);
+  if (input.quota !== undefined && !/^\d+[KMGT]?$/i.test(input.quota)) throw new InvalidInputError('quota', 'a size such as 2G or 500M', 'dung lượng như 2G hoặc 500M', input.quota);
   const quotaBytes = parseSize(input.quota ?? opts.defaultQuota);
   const generated = input.password === undefined ? generatePassword() : undefined;
   const passwordHash = await hashPassword(input.password ?? generated!);
@@ -148,8 +164,12 @@ export async function addMailbox(
     const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [address], type: QueryTypes.SELECT, transaction: t });
     if (taken.length) throw new ConflictError('address', 'địa chỉ', address);
     await db.query(
-      'INSERT INTO mailboxes (address, domain_id, display_name, password_hash, quota_bytes, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)',
-      { bind: [address, dom.id, displayName, passwordHash, quotaBytes, generated !== undefined], transaction: t },
+      `INSERT INTO mailboxes (address, domain_id, display_name, password_hash, quota_bytes, must_change_password, agency_id, kind, position, phone, cccd)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      {
+        bind: [address, dom.id, displayName, passwordHash, quotaBytes, generated !== undefined, input.agencyId ?? null, input.kind ?? 'personal', position, input.phone ?? null, input.cccd ?? null],
+        transaction: t,
+      },
     );
     await audit(db, { ...(opts.by ?? SYSTEM), action: 'mailbox.create', target: address, after: { displayName, quotaBytes } }, t);
   };

@@ -1,4 +1,7 @@
-/** admin/ entry module: the mail directory today; agencies, roles, provisioning and reports come with issue #4. */
+/** admin/ entry module: the directory, the agency tree and bulk provisioning; roles, reports and UI come with issue #4. */
 export * from './directory.js';
+export * from './agencies.js';
+export * from './import.js';
 import { directoryMigrations } from './directory.js';
-export const adminMigrations = [...directoryMigrations];
+import { agencyMigrations } from './agencies.js';
+export const adminMigrations = [...directoryMigrations, ...agencyMigrations];

@@ -2,7 +2,12 @@ import { Command } from 'commander';
 import { openContext } from './context.js';
 import { readStdin, reportFailure } from './io.js';
 import { runStart } from './start.js';
-import { addDomain, listDomains, addMailbox, setMailboxActive, addAlias, countMailboxes } from '../admin/index.js';
+import { writeFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  addDomain, listDomains, addMailbox, setMailboxActive, addAlias, countMailboxes,
+  addAgency, listAgencies, moveAgency, importMailboxes, passwordsCsv, LEVELS,
+} from '../admin/index.js';
 import { verifyAuditChain } from '../core/audit.js';
 
 const program = new Command('govmail')
@@ -78,6 +83,65 @@ for (const [verb, active, vi] of [['suspend', false, 'tạm khóa'], ['resume', 
     }),
   );
 }
+
+const agency = program.command('agency').description('cơ quan / agencies');
+dataOption(
+  agency
+    .command('add <code>')
+    .description('thêm cơ quan / add an agency')
+    .requiredOption('--name <name>', 'tên cơ quan / agency name')
+    .requiredOption('--level <level>', LEVELS.join('|'))
+    .option('--parent <code>', 'mã cơ quan cấp trên / parent agency code')
+    .option('--domain <domain>', 'tên miền / mail domain')
+    .option('--mst <taxCode>', 'mã số thuế / tax code')
+    .option('--mns <budgetCode>', 'mã ĐVQHNS / budget-unit code'),
+).action(
+  withContext(async (ctx, code: string, o: { name: string; level: string; parent?: string; domain?: string; mst?: string; mns?: string }) => {
+    const a = await addAgency(ctx.db, { code, name: o.name, level: o.level, parentCode: o.parent, domain: o.domain, mst: o.mst, mns: o.mns });
+    process.stdout.write(`Đã thêm cơ quan / agency added: ${a.code} — ${a.name} (${a.level})\n`);
+  }),
+);
+dataOption(agency.command('move <code> <newParent>').description('chuyển cơ quan cùng cây con / move an agency and its subtree')).action(
+  withContext(async (ctx, code: string, parent: string) => {
+    await moveAgency(ctx.db, code, parent);
+    process.stdout.write(`Đã chuyển / moved: ${code} → ${parent}\n`);
+  }),
+);
+dataOption(agency.command('list').description('cây cơ quan / the agency tree')).action(
+  withContext(async (ctx) => {
+    for (const a of await listAgencies(ctx.db)) {
+      const depth = a.path.split('/').filter(Boolean).length - 1;
+      process.stdout.write(`${'  '.repeat(depth)}${a.code}\t${a.name}\t${a.level}${a.domain ? `\t${a.domain}` : ''}\n`);
+    }
+  }),
+);
+
+dataOption(
+  mailbox
+    .command('import <file>')
+    .description('tạo hàng loạt từ CSV / bulk-create from CSV (columns: email, full_name, agency_code, position, phone, cccd, quota)')
+    .option('--dry-run', 'chỉ kiểm tra / check only, write nothing')
+    .option('--passwords <file>', 'nơi ghi mật khẩu ban đầu / where to write initial passwords (default DATA/import-passwords-<time>.csv)'),
+).action(
+  withContext(async (ctx, file: string, o: { dryRun?: boolean; passwords?: string }) => {
+    const report = await importMailboxes(ctx.db, readFileSync(file, 'utf8'), {
+      dryRun: o.dryRun,
+      defaultQuota: ctx.config.defaultQuota,
+      onProgress: (done, total) => process.stderr.write(`\r${done}/${total}`),
+    });
+    process.stderr.write('\n');
+    for (const p of report.problems) process.stdout.write(`dòng/line ${p.line}\t${p.field}\t${p.reason}\n`);
+    if (report.ignoredColumns.length) process.stdout.write(`Bỏ qua cột / ignored columns: ${report.ignoredColumns.join(', ')}\n`);
+    const verb = report.dryRun ? 'sẽ tạo / would create' : 'đã tạo / created';
+    process.stdout.write(`${report.total} dòng/lines: ${verb} ${report.created}, không đổi / unchanged ${report.unchanged}, lỗi / failed ${report.failed}\n`);
+    if (report.passwords.length) {
+      const out = o.passwords ?? path.join(ctx.config.dataDir, `import-passwords-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
+      writeFileSync(out, passwordsCsv(report.passwords), { mode: 0o600 });
+      process.stdout.write(`Mật khẩu ban đầu / initial passwords: ${out} (mode 0600)\n`);
+    }
+    if (report.failed) process.exitCode = 3;
+  }),
+);
 
 dataOption(program.command('alias').command('add <alias> <mailbox>').description('thêm bí danh / add an alias')).action(
   withContext(async (ctx, alias: string, target: string) => {
