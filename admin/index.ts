@@ -1,7 +1,11 @@
-/** admin/ entry module: the directory, the agency tree and bulk provisioning; roles, reports and UI come with issue #4. */
+/** admin/ entry module: directory, agency tree, bulk provisioning, roles and scope, the admin API. */
 export * from './directory.js';
 export * from './agencies.js';
 export * from './import.js';
+export * from './roles.js';
+export * from './auth.js';
+export { adminRoutes } from './api.js';
 import { directoryMigrations } from './directory.js';
 import { agencyMigrations } from './agencies.js';
-export const adminMigrations = [...directoryMigrations, ...agencyMigrations];
+import { authMigrations } from './auth.js';
+export const adminMigrations = [...directoryMigrations, ...agencyMigrations, ...authMigrations];

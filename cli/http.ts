@@ -1,11 +1,19 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
 import type { Sequelize } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
+import { adminRoutes } from '../admin/index.js';
 
-/** The one HTTP server: health now; signer (/pki), admin and webmail routes mount here. */
-export async function startHttp(config: Config, db: Sequelize): Promise<RunningService> {
-  const app = Fastify({ logger: false, bodyLimit: 30 * 1024 * 1024 });
+/** The one HTTP app: health, the admin API and its OpenAPI document; signer (/pki) and webmail mount here too. */
+export async function buildHttpApp(config: Config, db: Sequelize): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 30 * 1024 * 1024, trustProxy: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'GovMail API', version: '0.1.0', description: 'Thư công vụ và chữ ký số / official mail and digital signatures' },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'gm_admin' } } },
+    },
+  });
   app.get('/healthz', async (_req, reply) => {
     try {
       await db.query('SELECT 1');
@@ -14,6 +22,13 @@ export async function startHttp(config: Config, db: Sequelize): Promise<RunningS
       return reply.code(503).send({ status: 'database unavailable' });
     }
   });
+  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+export async function startHttp(config: Config, db: Sequelize): Promise<RunningService> {
+  const app = await buildHttpApp(config, db);
   await app.listen({ host: config.listenHost, port: config.httpPort });
   return { name: 'http', listening: [`HTTP ${config.listenHost}:${config.httpPort}`], stop: () => app.close() };
 }
