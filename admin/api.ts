@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, FastifyReply, FastifyError } from 'fastify';
 import cookie from '@fastify/cookie';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { GovmailError, NotFoundError } from '../core/errors.js';
+import { GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { can, scopeOf, type Action, type Principal } from './roles.js';
 import { login, logout, sessionPrincipal, tokenPrincipal, grantRole, createToken } from './auth.js';
 import { addAgency, getAgency, moveAgency, LEVELS } from './agencies.js';
@@ -94,9 +94,15 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
   });
 
   app.setErrorHandler((err: FastifyError | GovmailError, _req, reply) => {
-    if (err instanceof GovmailError) return reply.code(err.status).send({ error: { code: err.code, message: err.message, messageVi: err.messageVi } });
-    if ((err as any).validation) {
-      return reply.code(400).send({ error: { code: 'INVALID_INPUT', message: err.message, messageVi: `dữ liệu không hợp lệ: ${err.message}` } });
+    if (err instanceof GovmailError) {
+      const field = err instanceof InvalidInputError ? err.field : undefined;
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message, messageVi: err.messageVi, field } });
+    }
+    const validation = (err as FastifyError).validation?.[0];
+    if (validation) {
+      // Name the field so forms can show the error next to it.
+      const field = (validation.params as any)?.missingProperty ?? validation.instancePath.replace(/^\//, '').split('/')[0] ?? undefined;
+      return reply.code(400).send({ error: { code: 'INVALID_INPUT', message: err.message, messageVi: `dữ liệu không hợp lệ: ${err.message}`, field } });
     }
     app.log.error(err);
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error', messageVi: 'lỗi hệ thống' } });

@@ -4,6 +4,7 @@ import type { Sequelize } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
 import { adminRoutes } from '../admin/index.js';
+import { serveSpa } from './ui.js';
 
 /** The one HTTP app: health, the admin API and its OpenAPI document; signer (/pki) and webmail mount here too. */
 export async function buildHttpApp(config: Config, db: Sequelize): Promise<FastifyInstance> {
@@ -24,6 +25,8 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
   });
   await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await serveSpa(app, '/admin/', 'admin');
+  app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
   return app;
 }
 

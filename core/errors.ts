@@ -42,7 +42,12 @@ export class ConflictError extends GovmailError {
 }
 
 export class InvalidInputError extends GovmailError {
-  constructor(field: string, expected: string, expectedVi: string, got?: string) {
+  constructor(
+    public readonly field: string,
+    expected: string,
+    expectedVi: string,
+    got?: string,
+  ) {
     const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
     const shownVi = got === undefined ? '' : ` (nhận được ${JSON.stringify(got)})`;
     super('INVALID_INPUT', `${field}: expected ${expected}${shown}`, `${field}: cần ${expectedVi}${shownVi}`, 400);

@@ -7,7 +7,7 @@ bash scripts/setup.sh --test || exit 1
 npx tsc -p tsconfig.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }
 
 out=$(mktemp)
-npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' "$@" 2>&1 | tee "$out"
+npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts' "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ +[0-9]+ passing' "$out" | grep -Eo '[0-9]+' | tail -1)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$out" | grep -Eo '[0-9]+' | tail -1)
