@@ -251,13 +251,56 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
     return reply.code(201).send(t);
   });
 
-  app.get('/api/admin/audit', { schema: { querystring: pageQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req) => {
-    const { page, pageSize } = req.query as { page: number; pageSize: number };
+  const auditQuery = {
+    type: 'object',
+    properties: {
+      ...pageQuery.properties,
+      actor: { type: 'string' }, action: { type: 'string' }, target: { type: 'string' },
+      from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' },
+    },
+    additionalProperties: false,
+  } as const;
+  /** Audit search: exact actor/action, target prefix, time range. */
+  const auditWhere = (q: Record<string, string | undefined>) => {
+    const clauses: string[] = [];
+    const bind: string[] = [];
+    const add = (sql: string, v: string | undefined) => {
+      if (v === undefined || v === '') return;
+      bind.push(v);
+      clauses.push(sql.replace('?', `$${bind.length}`));
+    };
+    add('actor = ?', q.actor);
+    add('action = ?', q.action);
+    add(`target LIKE ? || '%'`, q.target);
+    add('at >= ?::timestamptz', q.from);
+    add('at < ?::timestamptz', q.to);
+    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', bind };
+  };
+
+  app.get('/api/admin/audit', { schema: { querystring: auditQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req) => {
+    const q = req.query as any;
+    const w = auditWhere(q);
     const items = await db.query(
-      `SELECT id, at, actor, action, target, before, after, ip FROM audit_entries ORDER BY id DESC LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-      { type: QueryTypes.SELECT },
+      `SELECT id, at, actor, action, target, before, after, ip FROM audit_entries ${w.sql} ORDER BY id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
+      { bind: w.bind, type: QueryTypes.SELECT },
     );
-    const [{ total }] = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM audit_entries', { type: QueryTypes.SELECT });
-    return { items, total, page, pageSize };
+    const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM audit_entries ${w.sql}`, { bind: w.bind, type: QueryTypes.SELECT });
+    return { items, total, page: q.page, pageSize: q.pageSize };
+  });
+
+  app.get('/api/admin/audit/export', { schema: { querystring: auditQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req, reply) => {
+    const w = auditWhere(req.query as any);
+    const rows = await db.query<any>(`SELECT id, at, actor, action, target, before, after, ip, prev_hash, hash FROM audit_entries ${w.sql} ORDER BY id`, { bind: w.bind, type: QueryTypes.SELECT });
+    const cell = (v: unknown) => {
+      const text = v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : String(v);
+      // A leading = + - @ would make a spreadsheet run the cell as a formula.
+      return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replace(/"/g, '""')}"`;
+    };
+    const header = 'id,at,actor,action,target,before,after,ip,prev_hash,hash';
+    const body = rows.map((r) => [r.id, r.at, r.actor, r.action, r.target, r.before, r.after, r.ip, r.prev_hash, r.hash].map(cell).join(','));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="govmail-audit.csv"')
+      .send('\uFEFF' + [header, ...body].join('\r\n') + '\r\n');
   });
 }

@@ -49,6 +49,24 @@ export const auditMigrations: Migration[] = [
       `);
     },
   },
+  {
+    name: 'core-0002-audit-append-only',
+    up: async (db) => {
+      // The chain detects edits; the trigger stops them through the application's own role, and the
+      // head row lets verification notice entries removed from the end (which a chain alone cannot).
+      await db.query(`
+        CREATE TABLE audit_head (one boolean PRIMARY KEY DEFAULT true CHECK (one), last_id bigint NOT NULL, last_hash text NOT NULL);
+        INSERT INTO audit_head (last_id, last_hash)
+          SELECT id, hash FROM audit_entries ORDER BY id DESC LIMIT 1;
+        CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'audit_entries is append-only (% refused)', TG_OP;
+        END $$;
+        CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_entries
+          FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only();
+      `);
+    },
+  },
 ];
 
 const GENESIS = '0'.repeat(64);
@@ -78,7 +96,7 @@ export async function audit(db: Sequelize, input: AuditInput, transaction?: Tran
   const run = async (t: Transaction) => {
     // Serialise writers so two entries never chain to the same predecessor.
     await db.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`, { transaction: t });
-    const [last] = await db.query<{ hash: string }>('SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1', { type: QueryTypes.SELECT, transaction: t });
+    const [last] = await db.query<{ hash: string }>('SELECT last_hash AS hash FROM audit_head', { type: QueryTypes.SELECT, transaction: t });
     const prevHash = last?.hash ?? GENESIS;
     const at = new Date().toISOString();
     const row = {
@@ -91,10 +109,14 @@ export async function audit(db: Sequelize, input: AuditInput, transaction?: Tran
       ip: input.ip ?? null,
     };
     const hash = entryHash(prevHash, row);
-    await db.query(
+    const [inserted] = await db.query<{ id: string }>(
       `INSERT INTO audit_entries (at, actor, action, target, before, after, ip, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)`,
-      { bind: [at, row.actor, row.action, row.target, JSON.stringify(row.before), JSON.stringify(row.after), row.ip, prevHash, hash], transaction: t },
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9) RETURNING id`,
+      { bind: [at, row.actor, row.action, row.target, JSON.stringify(row.before), JSON.stringify(row.after), row.ip, prevHash, hash], type: QueryTypes.SELECT, transaction: t },
+    );
+    await db.query(
+      `INSERT INTO audit_head (last_id, last_hash) VALUES ($1, $2) ON CONFLICT (one) DO UPDATE SET last_id = EXCLUDED.last_id, last_hash = EXCLUDED.last_hash`,
+      { bind: [inserted.id, hash], transaction: t },
     );
   };
   if (transaction) await run(transaction);
@@ -120,6 +142,10 @@ export async function verifyAuditChain(db: Sequelize): Promise<AuditVerification
     if (r.prev_hash !== prev) return { ok: false, checked: i, firstBadId: Number(r.id), problem: 'chain broken: an entry before this one was deleted or changed' };
     if (entryHash(prev, r) !== r.hash) return { ok: false, checked: i, firstBadId: Number(r.id), problem: 'entry content does not match its hash: edited' };
     prev = r.hash;
+  }
+  const [head] = await db.query<{ last_id: string; last_hash: string }>('SELECT last_id, last_hash FROM audit_head', { type: QueryTypes.SELECT });
+  if ((head?.last_hash ?? GENESIS) !== prev) {
+    return { ok: false, checked: rows.length, firstBadId: head ? Number(head.last_id) : undefined, problem: 'entries at the end of the log were deleted (the chain head does not match the last entry)' };
   }
   return { ok: true, checked: rows.length };
 }

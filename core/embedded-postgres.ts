@@ -107,7 +107,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, id: I
   let tail = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4000);
-    for (const line of chunk.split('\n')) if (/FATAL|PANIC|ERROR/.test(line)) log.warn(line.trim());
+    // Statement errors (a unique violation, a refused audit edit) are answered to the caller; only
+    // server-level trouble belongs in our log.
+    for (const line of chunk.split('\n')) if (/FATAL|PANIC/.test(line)) log.warn(line.trim());
   });
   const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   try {

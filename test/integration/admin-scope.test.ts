@@ -91,7 +91,8 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     { route: 'GET /api/admin/me', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/me' }) },
     { route: 'GET /api/admin/agencies', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/agencies' }) },
     { route: 'POST /api/admin/domains', where: 'global', allowed: ['superadmin'], request: (n) => ({ method: 'POST', url: '/api/admin/domains', payload: { name: `d${n}.example.gov.vn` } }) },
-    { route: 'GET /api/admin/audit', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit' }) },
+    { route: 'GET /api/admin/audit', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit?action=role.grant' }) },
+    { route: 'GET /api/admin/audit/export', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit/export?target=bystander' }) },
     { route: 'POST /api/admin/roles', where: 'global', allowed: ['superadmin'], request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'superadmin' } }) },
   );
   // Routes whose target is a fresh object per call: built in the test body below.
@@ -160,6 +161,18 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     const escalate = await app.inject({ method: 'POST', url: '/api/admin/tokens', payload: { name: 'x', agency: 'X1', scopes: ['cert.approve'] }, headers: auth.districtAdmin });
     assert.equal(escalate.statusCode, 403);
     assert.match(escalate.json().error.messageVi, /không thể cấp/);
+  });
+
+  it('searches and exports the audit log', async () => {
+    const found = (await app.inject({ method: 'GET', url: '/api/admin/audit?action=role.grant&target=districtadmin', headers: auth.auditor })).json();
+    assert.equal(found.total, 1);
+    assert.equal(found.items[0].after.role, 'agency_admin');
+    const csv = await app.inject({ method: 'GET', url: '/api/admin/audit/export?action=agency.create', headers: auth.auditor });
+    assert.match(String(csv.headers['content-type']), /text\/csv/);
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'id,at,actor,action,target,before,after,ip,prev_hash,hash');
+    assert.ok(lines.some((l) => l.includes('UBND huyện Một')));
+    assert.ok(lines.slice(1).every((l) => l.includes('"agency.create"')));
   });
 
   it('answers bad input with the field and the expected form', async () => {

@@ -10,6 +10,11 @@ describe('core/audit (real PostgreSQL)', () => {
     }
     assert.deepEqual(await verifyAuditChain(db), { ok: true, checked: 5 });
 
+    // Through the application's role the log cannot be changed at all…
+    await assert.rejects(db.query(`UPDATE audit_entries SET actor = 'x' WHERE id = 1`), /append-only/);
+    await assert.rejects(db.query('DELETE FROM audit_entries WHERE id = 5'), /append-only/);
+    // …and someone who gets round that (a superuser disabling the trigger) is still detected.
+    await db.query('ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only');
     await db.query(`UPDATE audit_entries SET after = '{"name":"Trần Thị B","i":2}' WHERE id = 3`);
     const edited = await verifyAuditChain(db);
     assert.equal(edited.ok, false);
@@ -21,6 +26,17 @@ describe('core/audit (real PostgreSQL)', () => {
     const deleted = await verifyAuditChain(db);
     assert.equal(deleted.ok, false);
     assert.equal(deleted.firstBadId, 3);
+    await db.close();
+  });
+
+  it('detects entries deleted from the end of the log', async () => {
+    const { db } = await freshDatabase(auditMigrations);
+    for (let i = 0; i < 3; i++) await audit(db, { actor: 'a', action: 'x', target: String(i) });
+    await db.query('ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only');
+    await db.query('DELETE FROM audit_entries WHERE id = 3');
+    const res = await verifyAuditChain(db);
+    assert.equal(res.ok, false);
+    assert.match(res.problem!, /deleted/);
     await db.close();
   });
 
