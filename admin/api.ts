@@ -6,6 +6,7 @@ import { can, scopeOf, type Action, type Principal } from './roles.js';
 import { login, logout, sessionPrincipal, tokenPrincipal, grantRole, createToken } from './auth.js';
 import { addAgency, getAgency, moveAgency, LEVELS } from './agencies.js';
 import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from './directory.js';
+import { transferMailbox, resetPassword, archiveMailbox } from './lifecycle.js';
 
 /**
  * The admin REST API. Authorisation lives in one place: every route under /api/admin declares
@@ -218,6 +219,26 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
       return { ok: true };
     });
   }
+
+  app.post('/api/admin/mailboxes/:address/transfer', {
+    schema: { body: { type: 'object', required: ['agency'], properties: { agency: { type: 'string' }, newAddress: { type: 'string' }, keepOldAddressDays: { type: 'integer', minimum: 0, maximum: 3650 } }, additionalProperties: false } },
+    // Both ends of a transfer must be inside the caller's scope.
+    config: { access: { action: 'mailbox.write', targets: async (req) => [await mailboxAgencyPath(db, (req.params as any).address), await agencyPath(db, (req.body as any)?.agency)] } },
+  }, async (req) => {
+    const b = req.body as any;
+    return transferMailbox(db, (req.params as any).address, { agencyCode: b.agency, newAddress: b.newAddress, keepOldAddressDays: b.keepOldAddressDays }, { actor: req.principal!.id, ip: req.ip });
+  });
+
+  app.post('/api/admin/mailboxes/:address/reset-password', {
+    config: { access: { action: 'mailbox.write', targets: async (req) => [await mailboxAgencyPath(db, (req.params as any).address)] } },
+  }, async (req) => ({ initialPassword: await resetPassword(db, (req.params as any).address, { actor: req.principal!.id, ip: req.ip }) }));
+
+  app.post('/api/admin/mailboxes/:address/archive', {
+    config: { access: { action: 'mailbox.write', targets: async (req) => [await mailboxAgencyPath(db, (req.params as any).address)] } },
+  }, async (req) => {
+    await archiveMailbox(db, (req.params as any).address, { actor: req.principal!.id, ip: req.ip });
+    return { ok: true };
+  });
 
   app.post('/api/admin/domains', {
     schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } }, additionalProperties: false } },

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   addDomain, listDomains, addMailbox, setMailboxActive, addAlias, countMailboxes,
   addAgency, listAgencies, moveAgency, importMailboxes, passwordsCsv, LEVELS,
+  transferMailbox, resetPassword, archiveMailbox, grantRole, ROLES, type Role,
 } from '../admin/index.js';
 import { verifyAuditChain } from '../core/audit.js';
 
@@ -140,6 +141,45 @@ dataOption(
       process.stdout.write(`Mật khẩu ban đầu / initial passwords: ${out} (mode 0600)\n`);
     }
     if (report.failed) process.exitCode = 3;
+  }),
+);
+
+dataOption(
+  mailbox
+    .command('transfer <address>')
+    .description('chuyển công tác / move a person to another agency')
+    .requiredOption('--agency <code>', 'cơ quan mới / new agency')
+    .option('--new-address <address>', 'địa chỉ mới / new address (the old one stays as an alias)')
+    .option('--keep-days <days>', 'giữ địa chỉ cũ bao nhiêu ngày / days to keep the old address', '180'),
+).action(
+  withContext(async (ctx, address: string, o: { agency: string; newAddress?: string; keepDays: string }) => {
+    const res = await transferMailbox(ctx.db, address, { agencyCode: o.agency, newAddress: o.newAddress, keepOldAddressDays: Number(o.keepDays) });
+    process.stdout.write(`Đã chuyển / transferred: ${address} → ${res.address} (${o.agency})${res.aliasUntil ? `, old address kept until ${res.aliasUntil.toISOString().slice(0, 10)}` : ''}\n`);
+  }),
+);
+dataOption(mailbox.command('reset-password <address>').description('đặt lại mật khẩu / reset the password (must be changed at next login)')).action(
+  withContext(async (ctx, address: string) => {
+    const pw = await resetPassword(ctx.db, address);
+    process.stdout.write(`Mật khẩu mới / new password: ${pw}\n`);
+  }),
+);
+dataOption(mailbox.command('archive <address>').description('lưu trữ khi nghỉ việc / archive on offboarding (mail is kept)')).action(
+  withContext(async (ctx, address: string) => {
+    await archiveMailbox(ctx.db, address);
+    process.stdout.write(`Đã lưu trữ / archived: ${address}\n`);
+  }),
+);
+
+dataOption(
+  program
+    .command('role')
+    .command('grant <address> <role>')
+    .description(`cấp vai trò / grant a role (${ROLES.join('|')})`)
+    .option('--agency <code>', 'phạm vi / the agency whose subtree the role covers'),
+).action(
+  withContext(async (ctx, address: string, role: string, o: { agency?: string }) => {
+    await grantRole(ctx.db, address, role as Role, o.agency ?? null);
+    process.stdout.write(`Đã cấp / granted: ${role} → ${address}${o.agency ? ` (${o.agency})` : ''}\n`);
   }),
 );
 

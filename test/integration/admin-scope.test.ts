@@ -96,7 +96,14 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     { route: 'POST /api/admin/roles', where: 'global', allowed: ['superadmin'], request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'superadmin' } }) },
   );
   // Routes whose target is a fresh object per call: built in the test body below.
-  const perCallRoutes = ['POST /api/admin/agencies/{code}/move', 'POST /api/admin/mailboxes/{address}/suspend', 'POST /api/admin/mailboxes/{address}/resume'];
+  const perCallRoutes = [
+    'POST /api/admin/agencies/{code}/move',
+    'POST /api/admin/mailboxes/{address}/suspend',
+    'POST /api/admin/mailboxes/{address}/resume',
+    'POST /api/admin/mailboxes/{address}/transfer',
+    'POST /api/admin/mailboxes/{address}/reset-password',
+    'POST /api/admin/mailboxes/{address}/archive',
+  ];
 
   it('covers every admin route in the OpenAPI document', async () => {
     const doc = app.swagger() as any;
@@ -131,12 +138,20 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
         suspendIn: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${inBox}/suspend`, headers: auth[caller] })).statusCode,
         suspendOut: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${outBox}/suspend`, headers: auth[caller] })).statusCode,
         resumeOut: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${outBox}/resume`, headers: auth[caller] })).statusCode,
+        resetIn: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${inBox}/reset-password`, headers: auth[caller] })).statusCode,
+        resetOut: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${outBox}/reset-password`, headers: auth[caller] })).statusCode,
+        transferOut: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${inBox}/transfer`, payload: { agency: 'H2' }, headers: auth[caller] })).statusCode,
+        archiveOut: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${outBox}/archive`, headers: auth[caller] })).statusCode,
+        transferIn: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${inBox}/transfer`, payload: { agency: 'H1' }, headers: auth[caller] })).statusCode,
+        archiveIn: (await app.inject({ method: 'POST', url: `/api/admin/mailboxes/${inBox}/archive`, headers: auth[caller] })).statusCode,
       };
       const deny = caller === 'anonymous' ? 401 : 403;
       const expected =
-        caller === 'superadmin' ? { moveIn: 200, moveOut: 200, suspendIn: 200, suspendOut: 200, resumeOut: 200 }
-        : caller === 'districtAdmin' ? { moveIn: 200, moveOut: 403, suspendIn: 200, suspendOut: 403, resumeOut: 403 }
-        : { moveIn: deny, moveOut: deny, suspendIn: deny, suspendOut: deny, resumeOut: deny };
+        caller === 'superadmin'
+          ? { moveIn: 200, moveOut: 200, suspendIn: 200, suspendOut: 200, resumeOut: 200, resetIn: 200, resetOut: 200, transferOut: 200, archiveOut: 200, transferIn: 200, archiveIn: 200 }
+          : caller === 'districtAdmin'
+            ? { moveIn: 200, moveOut: 403, suspendIn: 200, suspendOut: 403, resumeOut: 403, resetIn: 200, resetOut: 403, transferOut: 403, archiveOut: 403, transferIn: 200, archiveIn: 200 }
+            : Object.fromEntries(['moveIn', 'moveOut', 'suspendIn', 'suspendOut', 'resumeOut', 'resetIn', 'resetOut', 'transferOut', 'archiveOut', 'transferIn', 'archiveIn'].map((k) => [k, deny]));
       assert.deepEqual(results, expected, caller);
     }
   });
