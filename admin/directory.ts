@@ -95,6 +95,15 @@ export function generatePassword(): string {
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
+/** Mailboxes, aliases and lists share one address space. */
+export async function addressTaken(db: Sequelize, address: string, transaction?: Transaction): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1 UNION ALL SELECT 1 FROM lists WHERE address = $1',
+    { bind: [address], type: QueryTypes.SELECT, transaction },
+  );
+  return rows.length > 0;
+}
+
 export interface Actor {
   actor: string;
   ip?: string;
@@ -161,8 +170,7 @@ export async function addMailbox(
   const run = async (t: Transaction) => {
     const [dom] = await db.query<{ id: number }>('SELECT id FROM domains WHERE name = $1', { bind: [domain], type: QueryTypes.SELECT, transaction: t });
     if (!dom) throw new NotFoundError('domain', 'tên miền', `${domain} (add it first: govmail domain add ${domain})`);
-    const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [address], type: QueryTypes.SELECT, transaction: t });
-    if (taken.length) throw new ConflictError('address', 'địa chỉ', address);
+    if (await addressTaken(db, address, t)) throw new ConflictError('address', 'địa chỉ', address);
     await db.query(
       `INSERT INTO mailboxes (address, domain_id, display_name, password_hash, quota_bytes, must_change_password, agency_id, kind, position, phone, cccd)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
@@ -195,20 +203,19 @@ export async function addAlias(db: Sequelize, alias: string, target: string, by:
     if (!dom) throw new NotFoundError('domain', 'tên miền', domain);
     const [mb] = await db.query<{ id: number }>('SELECT id FROM mailboxes WHERE address = $1', { bind: [to], type: QueryTypes.SELECT, transaction: t });
     if (!mb) throw new NotFoundError('mailbox', 'hộp thư', to);
-    const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [address], type: QueryTypes.SELECT, transaction: t });
-    if (taken.length) throw new ConflictError('address', 'địa chỉ', address);
+    if (await addressTaken(db, address, t)) throw new ConflictError('address', 'địa chỉ', address);
     await db.query('INSERT INTO aliases (address, domain_id, mailbox_id, expires_at) VALUES ($1, $2, $3, $4)', { bind: [address, dom.id, mb.id, expiresAt ?? null], transaction: t });
     await audit(db, { ...by, action: 'alias.create', target: address, after: { target: to, expiresAt } }, t);
   });
 }
 
-export type RecipientLookup =
+export type MailboxLookup =
   | { kind: 'mailbox'; address: string; quotaBytes: number }
   | { kind: 'suspended'; address: string }
   | { kind: 'unknown' };
 
-/** Where mail for `address` goes: the final mailbox (aliases resolved) or why it cannot. */
-export async function resolveRecipient(db: Sequelize, address: string): Promise<RecipientLookup> {
+/** Where mail for a mailbox or alias address goes (lists are resolved in recipients.ts). */
+export async function resolveMailbox(db: Sequelize, address: string): Promise<MailboxLookup> {
   const a = address.trim().toLowerCase();
   const rows = await db.query<{ address: string; active: boolean; domain_active: boolean; quota_bytes: string }>(
     `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes

@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Migration } from '../core/db.js';
 import { audit } from '../core/audit.js';
 import { ConflictError, GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
-import { generatePassword, hashPassword, normaliseAddress, type Actor } from './directory.js';
+import { addressTaken, generatePassword, hashPassword, normaliseAddress, type Actor } from './directory.js';
 import { getAgency } from './agencies.js';
 
 /**
@@ -51,8 +51,7 @@ export async function transferMailbox(
       const n = normaliseAddress(to.newAddress);
       const [dom] = await db.query<{ id: number }>('SELECT id FROM domains WHERE name = $1', { bind: [n.domain], type: QueryTypes.SELECT, transaction: t });
       if (!dom) throw new NotFoundError('domain', 'tên miền', n.domain);
-      const taken = await db.query('SELECT 1 FROM mailboxes WHERE address = $1 UNION ALL SELECT 1 FROM aliases WHERE address = $1', { bind: [n.address], type: QueryTypes.SELECT, transaction: t });
-      if (taken.length) throw new ConflictError('address', 'địa chỉ', n.address);
+      if (await addressTaken(db, n.address, t)) throw new ConflictError('address', 'địa chỉ', n.address);
       await db.query('UPDATE mailboxes SET address = $2, domain_id = $3 WHERE id = $1', { bind: [mb.id, n.address, dom.id], transaction: t });
       aliasUntil = new Date(Date.now() + days * 86_400_000);
       await db.query('INSERT INTO aliases (address, domain_id, mailbox_id, expires_at) VALUES ($1, $2, $3, $4)', { bind: [from, mb.domain_id, mb.id, aliasUntil], transaction: t });
