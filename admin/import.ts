@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import type { Sequelize } from 'sequelize';
 import { QueryTypes } from 'sequelize';
 import { GovmailError } from '../core/errors.js';
@@ -31,17 +32,63 @@ export interface ImportReport {
   passwords: Array<{ email: string; fullName: string; password: string }>;
 }
 
-export function parseCsv(text: string): { header: string[]; rows: Array<{ line: number; values: Record<string, string> }> } {
+export interface ImportTable {
+  header: string[];
+  rows: Array<{ line: number; values: Record<string, string> }>;
+}
+
+export function parseCsv(text: string): ImportTable {
   const records: string[][] = parse(text.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, bom: true, info: false });
+  return toTable(records.map((cells, i) => ({ line: i + 1, cells })));
+}
+
+/** The first worksheet of an .xlsx workbook; line numbers are the sheet's row numbers. */
+export async function parseXlsx(data: Buffer): Promise<ImportTable> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(data as any);
+  } catch (err) {
+    throw new GovmailError('IMPORT_FORMAT', `not a readable .xlsx workbook: ${(err as Error).message}`, `không đọc được tệp .xlsx: ${(err as Error).message}`);
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new GovmailError('IMPORT_EMPTY', 'the workbook has no sheet', 'tệp không có trang tính nào');
+  const records: Array<{ line: number; cells: string[] }> = [];
+  let cccdColumn = -1;
+  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: string[] = [];
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = cellText(cell.value);
+      // A citizen id typed into Excel becomes a number and loses its leading zeros (001…, Hà Nội).
+      if (col - 1 === cccdColumn && typeof cell.value === 'number') cells[col - 1] = cells[col - 1].padStart(12, '0');
+    });
+    if (!records.length) cccdColumn = cells.findIndex((c) => c?.trim().toLowerCase() === 'cccd');
+    if (cells.some((c) => c && c.trim())) records.push({ line: rowNumber, cells: Array.from(cells, (c) => c ?? '') });
+  });
+  return toTable(records);
+}
+
+/** Excel stores citizen ids as numbers, links as objects, rich text as runs: read what a person sees. */
+function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(0) : String(v);
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === 'object') {
+    if ('text' in v && typeof v.text === 'string') return v.text;
+    if ('richText' in v) return v.richText.map((r) => r.text).join('');
+    if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
+  }
+  return String(v);
+}
+
+function toTable(records: Array<{ line: number; cells: string[] }>): ImportTable {
   if (!records.length) throw new GovmailError('IMPORT_EMPTY', 'the file has no header row', 'tệp không có dòng tiêu đề');
-  const header = records[0].map((h) => h.trim().toLowerCase());
+  const header = records[0].cells.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED.filter((c) => !header.includes(c));
   if (missing.length) {
     throw new GovmailError('IMPORT_COLUMNS', `missing required column(s): ${missing.join(', ')} (expected header: ${IMPORT_COLUMNS.join(',')})`, `thiếu cột bắt buộc: ${missing.join(', ')} (tiêu đề cần có: ${IMPORT_COLUMNS.join(',')})`);
   }
-  // Line numbers as a person sees them in the file: the header is line 1.
-  const rows = records.slice(1).map((cells, i) => ({
-    line: i + 2,
+  const rows = records.slice(1).map(({ line, cells }) => ({
+    line,
     values: Object.fromEntries(header.map((h, j) => [h, (cells[j] ?? '').trim()])),
   }));
   return { header, rows };
@@ -49,10 +96,10 @@ export function parseCsv(text: string): { header: string[]; rows: Array<{ line: 
 
 export async function importMailboxes(
   db: Sequelize,
-  csvText: string,
+  table: ImportTable,
   opts: { dryRun?: boolean; defaultQuota: string; by?: Actor; concurrency?: number; onProgress?: (done: number, total: number) => void },
 ): Promise<ImportReport> {
-  const { header, rows } = parseCsv(csvText);
+  const { header, rows } = table;
   const report: ImportReport = {
     total: rows.length,
     created: 0,

@@ -6,7 +6,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   addDomain, listDomains, addMailbox, setMailboxActive, addAlias, countMailboxes,
-  addAgency, listAgencies, moveAgency, importMailboxes, passwordsCsv, LEVELS,
+  addAgency, listAgencies, moveAgency, importMailboxes, parseCsv, parseXlsx, passwordsCsv, LEVELS,
   transferMailbox, resetPassword, archiveMailbox, grantRole, ROLES, type Role,
 } from '../admin/index.js';
 import { verifyAuditChain } from '../core/audit.js';
@@ -120,12 +120,13 @@ dataOption(agency.command('list').description('cây cơ quan / the agency tree')
 dataOption(
   mailbox
     .command('import <file>')
-    .description('tạo hàng loạt từ CSV / bulk-create from CSV (columns: email, full_name, agency_code, position, phone, cccd, quota)')
+    .description('tạo hàng loạt từ CSV hoặc XLSX / bulk-create from CSV or XLSX (columns: email, full_name, agency_code, position, phone, cccd, quota)')
     .option('--dry-run', 'chỉ kiểm tra / check only, write nothing')
     .option('--passwords <file>', 'nơi ghi mật khẩu ban đầu / where to write initial passwords (default DATA/import-passwords-<time>.csv)'),
 ).action(
   withContext(async (ctx, file: string, o: { dryRun?: boolean; passwords?: string }) => {
-    const report = await importMailboxes(ctx.db, readFileSync(file, 'utf8'), {
+    const table = /\.xlsx$/i.test(file) ? await parseXlsx(readFileSync(file)) : parseCsv(readFileSync(file, 'utf8'));
+    const report = await importMailboxes(ctx.db, table, {
       dryRun: o.dryRun,
       defaultQuota: ctx.config.defaultQuota,
       onProgress: (done, total) => process.stderr.write(`\r${done}/${total}`),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { freshDatabase } from '../support/postgres.js';
 import { auditMigrations } from '../../core/audit.js';
-import { adminMigrations, addAgency, addDomain, importMailboxes, passwordsCsv, authenticate } from '../../admin/index.js';
+import ExcelJS from 'exceljs';
+import { adminMigrations, addAgency, addDomain, importMailboxes, parseCsv, parseXlsx, passwordsCsv, authenticate } from '../../admin/index.js';
 import type { Sequelize } from 'sequelize';
 
 const GIVEN = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Vũ', 'Đặng'];
@@ -45,7 +46,7 @@ describe('admin/import — bulk provisioning (real PostgreSQL)', function () {
 
   it('a dry run reports exactly the bad lines and writes nothing', async () => {
     const { csv, bad } = buildCsv();
-    const report = await importMailboxes(db, csv.split('\r\n').slice(0, 200).join('\r\n'), { dryRun: true, defaultQuota: '1G' });
+    const report = await importMailboxes(db, parseCsv(csv.split('\r\n').slice(0, 200).join('\r\n')), { dryRun: true, defaultQuota: '1G' });
     assert.equal(await count(), 0);
     assert.deepEqual(report.problems.map((p) => [p.line, p.field]), [...bad.entries()].filter(([l]) => l <= 200));
     assert.deepEqual(report.ignoredColumns, ['ghi_chu']);
@@ -54,7 +55,7 @@ describe('admin/import — bulk provisioning (real PostgreSQL)', function () {
   it('imports 5,000 rows: good rows in, each bad line reported with line and field; a re-run changes nothing', async () => {
     const { csv, bad } = buildCsv();
     const progress: number[] = [];
-    const report = await importMailboxes(db, csv, { defaultQuota: '1G', onProgress: (d) => progress.push(d) });
+    const report = await importMailboxes(db, parseCsv(csv), { defaultQuota: '1G', onProgress: (d) => progress.push(d) });
     assert.deepEqual(report.problems.map((p) => [p.line, p.field]), [...bad.entries()]);
     assert.equal(report.created, 5000 - bad.size);
     assert.equal(report.failed, bad.size);
@@ -70,7 +71,7 @@ describe('admin/import — bulk provisioning (real PostgreSQL)', function () {
     assert.match(passwordsCsv(report.passwords.slice(0, 1)), /^\uFEFFemail,full_name,initial_password\r\n"user/);
 
     const audits = ((await db.query(`SELECT count(*)::int AS n FROM audit_entries WHERE action = 'mailbox.create'`))[0] as any)[0].n;
-    const again = await importMailboxes(db, csv, { defaultQuota: '1G' });
+    const again = await importMailboxes(db, parseCsv(csv), { defaultQuota: '1G' });
     assert.equal(again.created, 0);
     assert.equal(again.unchanged, 5000 - bad.size);
     assert.equal(await count(), 5000 - bad.size);
@@ -78,6 +79,21 @@ describe('admin/import — bulk provisioning (real PostgreSQL)', function () {
   });
 
   it('refuses a file without the required columns, naming them', async () => {
-    await assert.rejects(importMailboxes(db, 'email,name\na@example.gov.vn,A\n', { defaultQuota: '1G' }), /full_name, agency_code/);
+    assert.throws(() => parseCsv('email,name\na@example.gov.vn,A\n'), /full_name, agency_code/);
+  });
+
+  it('reads an Excel workbook: numbers as text, Vietnamese intact, sheet row numbers in the report', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sách');
+    ws.addRow(['Email', 'Full_Name', 'Agency_Code', 'CCCD']);
+    ws.addRow(['xlsx1@example.gov.vn', 'Đỗ Thị Ngọc Ánh', 'X01', 1099012345]);
+    ws.addRow([]);
+    ws.addRow(['xlsx2@example.gov.vn', 'Bùi Văn Đức', 'X01', 'số 12']);
+    const table = await parseXlsx(Buffer.from(await wb.xlsx.writeBuffer()));
+    const report = await importMailboxes(db, table, { defaultQuota: '1G' });
+    assert.equal(report.created, 1);
+    assert.deepEqual(report.problems.map((p) => [p.line, p.field]), [[4, 'cccd']]);
+    const [row] = (await db.query(`SELECT display_name, cccd FROM mailboxes WHERE address = 'xlsx1@example.gov.vn'`))[0] as any[];
+    assert.deepEqual(row, { display_name: 'Đỗ Thị Ngọc Ánh', cccd: '001099012345' });
   });
 });
