@@ -12,15 +12,24 @@ import { connect, migrate, type Migration, type Sequelize } from '../../core/db.
  */
 let cluster: Promise<{ pg: EmbeddedPostgres; dir: string }> | undefined;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+const handedOut = new Set<number>();
+
+/** A port free now and never handed out before in this process (the OS may offer the same one twice). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+      srv.on('error', reject);
     });
-    srv.on('error', reject);
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export function testDataDir(prefix = 'govmail-test-'): string {

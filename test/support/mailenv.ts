@@ -1,0 +1,46 @@
+import { rmSync } from 'node:fs';
+import type { Sequelize } from 'sequelize';
+import { loadConfig, type Config } from '../../core/config.js';
+import { serviceIdentity, chownTree, type Identity } from '../../core/privileges.js';
+import { allMigrations } from '../../cli/migrations.js';
+import { startDovecot, createLmtpClient, ensureSelfSignedCertificate, type DovecotHandle, type LmtpClient } from '../../mailstore/index.js';
+import { freshDatabase, freePort, testDataDir } from './postgres.js';
+
+/**
+ * A real mail store for integration tests: a fresh database on the shared private PostgreSQL with
+ * every migration, the mail host certificate, and a real Dovecot on random free ports — the same
+ * code path `govmail start` uses. Call stop() in after().
+ */
+export interface MailEnv {
+  config: Config;
+  db: Sequelize;
+  dbUrl: string;
+  dataDir: string;
+  identity: Identity;
+  dovecot: DovecotHandle;
+  lmtp: LmtpClient;
+  tls: { certFile: string; keyFile: string };
+  stop(): Promise<void>;
+}
+
+export async function startMailEnv(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<MailEnv> {
+  const dataDir = testDataDir('govmail-mail-');
+  const ports: Record<string, number> = {};
+  for (const k of ['smtpPort', 'submissionPort', 'submissionsPort', 'imapPort', 'pop3Port', 'managesievePort', 'lmtpPort', 'httpPort']) ports[k] = await freePort();
+  const config = loadConfig({ dataDir, hostname: 'mail.test.gov.vn', ...ports, ...overrides }, {});
+  const identity = serviceIdentity(config.serviceUser);
+  chownTree(dataDir, identity);
+  const { db, url } = await freshDatabase(allMigrations());
+  const tls = ensureSelfSignedCertificate(dataDir, config.hostname, identity);
+  const dovecot = await startDovecot({ config, dbUrl: url, identity, tls });
+  const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port });
+  return {
+    config, db, dbUrl: url, dataDir, identity, dovecot, lmtp, tls,
+    async stop() {
+      lmtp.close();
+      await dovecot.stop();
+      await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
