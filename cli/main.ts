@@ -10,6 +10,9 @@ import {
   transferMailbox, resetPassword, archiveMailbox, grantRole, ROLES, type Role,
 } from '../admin/index.js';
 import { verifyAuditChain } from '../core/audit.js';
+import { execFileSync } from 'node:child_process';
+import { loadConfig } from '../core/config.js';
+import { generateDovecotConfig } from '../mailstore/index.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -206,6 +209,37 @@ dataOption(program.command('status').description('trạng thái / status')).acti
     process.stdout.write(lines.join('\n') + '\n');
   }),
 );
+
+program
+  .command('dovecot-config')
+  .description('cấu hình cho Dovecot hệ thống / print the config for a system Dovecot in production')
+  .option('--vmail-user <user>', 'the user owning the mail store', 'vmail')
+  .option('--mail-root <dir>', 'where mail is kept', '/var/vmail')
+  .option('--conf-dir <dir>', 'where the generated files go', '/etc/dovecot/govmail')
+  .action(async (o: { vmailUser: string; mailRoot: string; confDir: string }) => {
+    try {
+      const config = loadConfig({});
+      const id = execFileSync('id', ['-u', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const gid = execFileSync('id', ['-g', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      process.stdout.write(
+        generateDovecotConfig({
+          mode: 'production',
+          confDir: o.confDir,
+          stateDir: '/var/lib/dovecot',
+          baseDir: '/run/dovecot',
+          mailRoot: o.mailRoot,
+          listen: '*, ::',
+          ports: { imap: 143, pop3: 110, managesieve: 4190, lmtp: config.lmtpPort },
+          tls: { certFile: '/etc/govmail/tls/mail.crt', keyFile: '/etc/govmail/tls/mail.key' },
+          user: { name: o.vmailUser, uid: Number(id), gid: Number(gid) },
+          hostname: config.hostname,
+        }),
+      );
+      process.stderr.write(`# Also write ${o.confDir}/sql.conf.ext, dict-sql.conf.ext and master-users: see mailstore/README.md\n`);
+    } catch (err) {
+      reportFailure(err);
+    }
+  });
 
 const auditCmd = program.command('audit').description('nhật ký kiểm toán / audit log');
 dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / verify the hash chain')).action(

@@ -1,9 +1,10 @@
 import { loadConfig } from '../core/config.js';
-import { connect, migrate } from '../core/db.js';
+import { connect, migrate, type Sequelize } from '../core/db.js';
 import { logger } from '../core/log.js';
 import { startEmbeddedPostgres } from '../core/embedded-postgres.js';
 import { serviceIdentity, dropPrivileges, isRoot } from '../core/privileges.js';
 import { startInOrder, stopInReverse, type RunningService } from '../core/service.js';
+import { startDovecot, ensureSelfSignedCertificate, type DovecotHandle } from '../mailstore/index.js';
 import { ensureDebianPackages } from './packages.js';
 import { prepareDataDir } from './context.js';
 import { allMigrations } from './migrations.js';
@@ -22,6 +23,9 @@ export async function runStart(opts: { data?: string }): Promise<void> {
   const log = logger();
 
   let dbUrl = config.databaseUrl;
+  let db: Sequelize;
+  let dovecot: DovecotHandle;
+  const tls = ensureSelfSignedCertificate(config.dataDir, config.hostname, identity);
   const services = await startInOrder([
     async () => {
       if (dbUrl) return { name: 'postgres', listening: ['PostgreSQL (external, DATABASE_URL)'], stop: async () => undefined };
@@ -30,11 +34,24 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       return { name: 'postgres', listening: [`PostgreSQL 127.0.0.1:${pg.port} (embedded)`], stop: pg.stop };
     },
     async () => {
-      const db = connect(dbUrl!);
+      db = connect(dbUrl!);
       await migrate(db, allMigrations());
-      const http = await startHttp(config, db);
-      return { ...http, stop: async () => { await http.stop(); await db.close(); } };
+      return { name: 'database', listening: [], stop: () => db.close() };
     },
+    async () => {
+      dovecot = await startDovecot({ config, dbUrl: dbUrl!, identity, tls });
+      return {
+        name: 'dovecot',
+        listening: [
+          `IMAP ${config.listenHost}:${config.imapPort} (STARTTLS)`,
+          `POP3 ${config.listenHost}:${config.pop3Port} (STARTTLS)`,
+          `ManageSieve ${config.listenHost}:${config.managesievePort}`,
+          `LMTP 127.0.0.1:${config.lmtpPort} (internal)`,
+        ],
+        stop: () => dovecot.stop(),
+      };
+    },
+    () => startHttp(config, db),
   ]);
 
   for (const s of services) for (const line of s.listening) process.stdout.write(`  ${line}\n`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ImapFlow } from 'imapflow';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { freePort, testDataDir } from '../support/postgres.js';
@@ -29,6 +30,7 @@ describe('govmail start — the embedded launcher', function () {
     const { child, output } = await startGovmail(['--data', dir], env);
     try {
       assert.match(output(), new RegExp(`HTTP 127.0.0.1:${env.GOVMAIL_HTTP_PORT}`));
+      assert.match(output(), new RegExp(`IMAP 127.0.0.1:${env.GOVMAIL_IMAP_PORT}`));
       const health = await fetch(`http://127.0.0.1:${env.GOVMAIL_HTTP_PORT}/healthz`);
       assert.equal(health.status, 200);
 
@@ -48,9 +50,16 @@ describe('govmail start — the embedded launcher', function () {
       assert.match(status.stdout, /mailboxes: 1 \(1 active\)/);
       assert.match(status.stdout, /running/);
 
+      // The new mailbox can log in to the embedded Dovecot at once.
+      const password = /initial password: (\S+)/.exec(box.stdout)![1];
+      const imap = new ImapFlow({ host: '127.0.0.1', port: Number(env.GOVMAIL_IMAP_PORT), secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'chutich@ubnd-xa.example.gov.vn', pass: password }, logger: false });
+      await imap.connect();
+      assert.ok(imap.serverInfo || imap.usable);
+      await imap.logout();
+
       if (isRoot()) {
         const owners = ownersOf(dir);
-        assert.ok(owners.length >= 2, `expected processes under ${dir}: ${owners}`);
+        assert.ok(owners.length >= 3, `expected postgres, dovecot and govmail under ${dir}: ${owners}`);
         assert.ok(owners.every((u) => u === 'govmail'), `everything must run as the service user, saw: ${owners}`);
       }
     } finally {
