@@ -7,12 +7,14 @@ import path from 'node:path';
 import {
   addDomain, listDomains, addMailbox, setMailboxActive, addAlias, countMailboxes,
   addAgency, listAgencies, moveAgency, importMailboxes, parseCsv, parseXlsx, passwordsCsv, LEVELS,
-  transferMailbox, resetPassword, archiveMailbox, grantRole, ROLES, type Role,
+  transferMailbox, resetPassword, archiveMailbox, grantRole, ROLES, normaliseDomain, type Role,
 } from '../admin/index.js';
 import { verifyAuditChain } from '../core/audit.js';
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../core/config.js';
 import { generateDovecotConfig } from '../mailstore/index.js';
+import { createDkimKey, dnsRecords, queueStats } from '../smtp/index.js';
+import { loadKek } from '../core/kek.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -54,7 +56,14 @@ const domain = program.command('domain').description('tên miền / mail domains
 dataOption(domain.command('add <domain>').description('thêm tên miền / add a domain')).action(
   withContext(async (ctx, name: string) => {
     const d = await addDomain(ctx.db, name);
+    await createDkimKey(ctx.db, loadKek(ctx.config.dataDir), d.name);
     process.stdout.write(`Đã thêm tên miền / domain added: ${d.name}\n`);
+    process.stdout.write(`Bản ghi DNS cần khai báo / DNS records to publish: npx govmail domain dns ${d.name}\n`);
+  }),
+);
+dataOption(domain.command('dns <domain>').description('bản ghi DNS cần khai báo / the DNS records to publish (MX, SPF, DKIM, DMARC)')).action(
+  withContext(async (ctx, name: string) => {
+    for (const r of await dnsRecords(ctx.db, normaliseDomain(name), ctx.config.hostname)) process.stdout.write(`${r}\n`);
   }),
 );
 dataOption(domain.command('list').description('liệt kê tên miền / list domains')).action(
@@ -198,12 +207,14 @@ dataOption(program.command('status').description('trạng thái / status')).acti
   withContext(async (ctx) => {
     const domains = await listDomains(ctx.db);
     const boxes = await countMailboxes(ctx.db);
+    const queue = await queueStats(ctx.db);
     const c = ctx.config;
     const lines = [
       `Thư mục dữ liệu / data folder: ${c.dataDir}`,
       `Cơ sở dữ liệu / database: ${c.databaseUrl ? 'external (DATABASE_URL)' : `embedded PostgreSQL 127.0.0.1:${c.embeddedPgPort}`} — ${ctx.embedded ? 'not running (started for this command)' : 'running'}`,
       `Tên miền / domains: ${domains.length}`,
       `Hộp thư / mailboxes: ${boxes.total} (${boxes.active} active)`,
+      `Hàng đợi gửi / outbound queue: ${queue.queued} waiting (${queue.deferred} deferred)${queue.oldest ? `, oldest since ${new Date(queue.oldest).toISOString()}` : ''}`,
       `Cổng / ports: MX ${c.smtpPort}, submission ${c.submissionPort} (STARTTLS), submissions ${c.submissionsPort} (TLS), IMAP ${c.imapPort}, HTTP ${c.httpPort}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

@@ -2,11 +2,12 @@ import type { Migration } from '../core/db.js';
 import { auditMigrations } from '../core/audit.js';
 import { adminMigrations } from '../admin/index.js';
 import { mailstoreMigrations } from '../mailstore/index.js';
+import { smtpMigrations } from '../smtp/index.js';
 
 /**
  * Every module's migrations in dependency order (lower layers first). This is the one place that
  * knows all modules; each module only lists its own.
  */
 export function allMigrations(): Migration[] {
-  return [...auditMigrations, ...adminMigrations, ...mailstoreMigrations];
+  return [...auditMigrations, ...adminMigrations, ...mailstoreMigrations, ...smtpMigrations];
 }

@@ -4,7 +4,9 @@ import { logger } from '../core/log.js';
 import { startEmbeddedPostgres } from '../core/embedded-postgres.js';
 import { serviceIdentity, dropPrivileges, isRoot } from '../core/privileges.js';
 import { startInOrder, stopInReverse, type RunningService } from '../core/service.js';
-import { startDovecot, ensureSelfSignedCertificate, type DovecotHandle } from '../mailstore/index.js';
+import { startDovecot, ensureSelfSignedCertificate, createLmtpClient, type DovecotHandle } from '../mailstore/index.js';
+import { startSmtpServices } from '../smtp/index.js';
+import { loadKek } from '../core/kek.js';
 import { ensureDebianPackages } from './packages.js';
 import { prepareDataDir } from './context.js';
 import { allMigrations } from './migrations.js';
@@ -50,6 +52,11 @@ export async function runStart(opts: { data?: string }): Promise<void> {
         ],
         stop: () => dovecot.stop(),
       };
+    },
+    async () => {
+      const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port, hostname: config.hostname });
+      const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls });
+      return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
     () => startHttp(config, db),
   ]);

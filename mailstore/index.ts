@@ -4,3 +4,4 @@ export { startDovecot, ensureDovecotRole, type DovecotHandle } from './embedded.
 export { createLmtpClient, LmtpUnavailableError, type LmtpClient, type LmtpResult } from './lmtp.js';
 export { ensureSelfSignedCertificate } from './tls.js';
 export { mailstoreMigrations } from './migrations.js';
+export { mailboxOverQuota, mailboxUsage } from './usage.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { freePort, testDataDir } from '../support/postgres.js';
@@ -31,6 +32,7 @@ describe('govmail start — the embedded launcher', function () {
     try {
       assert.match(output(), new RegExp(`HTTP 127.0.0.1:${env.GOVMAIL_HTTP_PORT}`));
       assert.match(output(), new RegExp(`IMAP 127.0.0.1:${env.GOVMAIL_IMAP_PORT}`));
+      assert.match(output(), new RegExp(`MX \\(SMTP, STARTTLS\\) 127.0.0.1:${env.GOVMAIL_SMTP_PORT}`));
       const health = await fetch(`http://127.0.0.1:${env.GOVMAIL_HTTP_PORT}/healthz`);
       assert.equal(health.status, 200);
 
@@ -54,8 +56,15 @@ describe('govmail start — the embedded launcher', function () {
       const password = /initial password: (\S+)/.exec(box.stdout)![1];
       const imap = new ImapFlow({ host: '127.0.0.1', port: Number(env.GOVMAIL_IMAP_PORT), secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'chutich@ubnd-xa.example.gov.vn', pass: password }, logger: false });
       await imap.connect();
-      assert.ok(imap.serverInfo || imap.usable);
+      assert.ok(imap.usable);
       await imap.logout();
+
+      // …and mail sent to it through the MX lands in its inbox.
+      const sent = await nodemailer.createTransport({ host: '127.0.0.1', port: Number(env.GOVMAIL_SMTP_PORT), secure: false, tls: { rejectUnauthorized: false } } as any)
+        .sendMail({ from: 'congdan@example.com', to: 'chutich@ubnd-xa.example.gov.vn', subject: 'Kiến nghị', text: 'Kính gửi.' });
+      assert.match(sent.response, /^250 /);
+      const dns = await govmail(['domain', 'dns', 'ubnd-xa.example.gov.vn', '--data', dir], { env });
+      assert.match(dns.stdout, /_domainkey\.ubnd-xa\.example\.gov\.vn\.\tIN\tTXT/);
 
       if (isRoot()) {
         const owners = ownersOf(dir);

@@ -5,6 +5,9 @@ import { serviceIdentity, chownTree, type Identity } from '../../core/privileges
 import { allMigrations } from '../../cli/migrations.js';
 import { startDovecot, createLmtpClient, ensureSelfSignedCertificate, type DovecotHandle, type LmtpClient } from '../../mailstore/index.js';
 import { freshDatabase, freePort, testDataDir } from './postgres.js';
+import { loadKek, type Kek } from '../../core/kek.js';
+import type { RunningService } from '../../core/service.js';
+import { startSmtpServices } from '../../smtp/index.js';
 
 /**
  * A real mail store for integration tests: a fresh database on the shared private PostgreSQL with
@@ -21,6 +24,27 @@ export interface MailEnv {
   lmtp: LmtpClient;
   tls: { certFile: string; keyFile: string };
   stop(): Promise<void>;
+}
+
+/** The mail store plus our SMTP servers and queue worker, relaying outbound mail to `smarthost`. */
+export interface SmtpEnv extends MailEnv {
+  kek: Kek;
+  smtp: RunningService;
+}
+
+export async function startSmtpEnv(smarthost: string, worker: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false = { pollMs: 100, retryBaseSeconds: 1 }): Promise<SmtpEnv> {
+  const env = await startMailEnv({ smarthost });
+  const kek = loadKek(env.dataDir);
+  const smtp = await startSmtpServices({ config: env.config, db: env.db, lmtp: env.lmtp, kek, tls: env.tls, worker });
+  const stopMail = env.stop;
+  return Object.assign(env, {
+    kek,
+    smtp,
+    async stop() {
+      await smtp.stop();
+      await stopMail();
+    },
+  });
 }
 
 export async function startMailEnv(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<MailEnv> {

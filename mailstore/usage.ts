@@ -1,0 +1,20 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+
+/**
+ * What Dovecot reports back through dict-sql: bytes and messages stored, last login. A mailbox whose
+ * stored bytes already reach its quota takes no more mail (452 at RCPT, before any data is sent).
+ */
+export async function mailboxOverQuota(db: Sequelize, address: string): Promise<boolean> {
+  const [row] = await db.query<{ full: boolean }>(
+    // The view gives the quota as Dovecot reads it ("*:bytes=N").
+    `SELECT u.bytes >= substring(m.quota_rule from 'bytes=([0-9]+)')::bigint AS full
+     FROM mailstore_usage u JOIN dovecot_users m ON m.username = u.username WHERE u.username = $1`,
+    { bind: [address.toLowerCase()], type: QueryTypes.SELECT },
+  );
+  return row?.full === true;
+}
+
+export async function mailboxUsage(db: Sequelize): Promise<Array<{ username: string; bytes: number; messages: number; lastLogin: Date | null }>> {
+  const rows = await db.query<{ username: string; bytes: string; messages: string; last_login: string | null }>('SELECT username, bytes, messages, last_login FROM mailstore_usage', { type: QueryTypes.SELECT });
+  return rows.map((r) => ({ username: r.username, bytes: Number(r.bytes), messages: Number(r.messages), lastLogin: r.last_login ? new Date(Number(r.last_login) * 1000) : null }));
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { SMTPServer } from 'smtp-server';
+import { logger } from '../core/log.js';
+import type { Config } from '../core/config.js';
+import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
+import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
+import { REPLIES } from './rules.js';
+
+/**
+ * The MX: takes mail from the Internet for our own domains only. Recipients are checked at RCPT;
+ * a message is answered 250 only once it is in Dovecot or in the durable queue.
+ */
+export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, quotaFull: (mailbox: string) => Promise<boolean>): SMTPServer {
+  const log = logger().child({ svc: 'mx' });
+  return new SMTPServer({
+    name: config.hostname,
+    banner: 'GovMail ESMTP',
+    size: config.maxMessageSize,
+    key: readFileSync(tls.keyFile),
+    cert: readFileSync(tls.certFile),
+    disabledCommands: ['AUTH'],
+    disableReverseLookup: true,
+    hideSTARTTLS: false,
+    logger: false,
+    maxClients: 500,
+    onRcptTo(address: TaggedAddress, session, callback) {
+      checkRecipient(deps.db, address.address, undefined, quotaFull).then(
+        (res) => {
+          if ('code' in res) return callback(smtpError(res));
+          address.govmail = res;
+          callback();
+        },
+        (err) => {
+          log.warn({ err: err.message }, 'recipient check failed');
+          callback(smtpError(REPLIES.tempFailure));
+        },
+      );
+    },
+    onData(stream, session, callback) {
+      (async () => {
+        const read = await readMessage(stream, config.maxMessageSize);
+        if ('reply' in read) return callback(smtpError(read.reply));
+        const { local } = envelopeTargets(session);
+        const rcpt = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0].address : undefined;
+        const header = receivedHeader({ helo: session.hostNameAppearsAs, ip: session.remoteAddress, hostname: config.hostname, protocol: session.secure ? 'ESMTPS' : 'ESMTP', rcpt });
+        const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const reply = await acceptMessage(deps, { sender, local, remote: [], message: Buffer.concat([Buffer.from(header), read.message]) });
+        if (reply.code >= 300) return callback(smtpError(reply));
+        callback(null, reply.message);
+      })().catch((err) => {
+        log.error({ err: err.message }, 'message not accepted');
+        callback(smtpError(REPLIES.tempFailure));
+      });
+    },
+  });
+}

@@ -1,0 +1,66 @@
+/** smtp/ entry module: the MX and submission servers, the outbound queue and its workers, DKIM, usage events. */
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../core/config.js';
+import type { Kek } from '../core/kek.js';
+import type { RunningService } from '../core/service.js';
+import { mailboxOverQuota, type LmtpClient } from '../mailstore/index.js';
+import { createMxServer } from './inbound.js';
+import { createSubmissionServer } from './submission.js';
+import { startQueueWorker } from './worker.js';
+import type { SMTPServer } from 'smtp-server';
+
+export { smtpMigrations } from './migrations.js';
+export { createDkimKey, dnsRecords } from './dkim.js';
+export { queueStats } from './queue.js';
+export { usageCounts, recordUsage, type UsageEvent, type Direction } from './usage.js';
+export { startQueueWorker, processJob } from './worker.js';
+
+function listen(server: SMTPServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      // Connection-level errors (a client resetting) must not take the server down.
+      server.on('error', () => undefined);
+      resolve();
+    });
+  });
+}
+
+export async function startSmtpServices(o: {
+  config: Config;
+  db: Sequelize;
+  lmtp: LmtpClient;
+  kek: Kek;
+  tls: { certFile: string; keyFile: string };
+  worker?: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false;
+}): Promise<RunningService> {
+  const { config, db } = o;
+  const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
+  const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick() };
+  const quotaFull = (mailbox: string) => mailboxOverQuota(db, mailbox);
+  const servers: Array<[SMTPServer, number, string]> = [
+    [createMxServer(config, deps, o.tls, quotaFull), config.smtpPort, 'MX (SMTP, STARTTLS)'],
+    [createSubmissionServer(config, deps, o.tls, false, quotaFull), config.submissionPort, 'submission (STARTTLS, AUTH)'],
+    [createSubmissionServer(config, deps, o.tls, true, quotaFull), config.submissionsPort, 'submissions (TLS, AUTH)'],
+  ];
+  const started: SMTPServer[] = [];
+  try {
+    for (const [server, port] of servers) {
+      await listen(server, config.listenHost, port);
+      started.push(server);
+    }
+  } catch (err) {
+    for (const s of started) s.close();
+    await worker?.stop();
+    throw err;
+  }
+  return {
+    name: 'smtp',
+    listening: servers.map(([, port, what]) => `${what} ${config.listenHost}:${port}`),
+    async stop() {
+      await Promise.all(started.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await worker?.stop();
+    },
+  };
+}

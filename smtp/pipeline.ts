@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { Sequelize } from 'sequelize';
+import type { Kek } from '../core/kek.js';
+import { isLocalDomain } from '../admin/index.js';
+import { LmtpUnavailableError, type LmtpClient } from '../mailstore/index.js';
+import { enqueue } from './queue.js';
+import { buildDsn } from './dsn.js';
+import { recordUsage, type UsageRow } from './usage.js';
+import { signIfPossible } from './dkim.js';
+import { domainOf, outcomeOf, transactionReply, type Reply } from './rules.js';
+
+/**
+ * What happens to a message once DATA is complete, for MX and submission alike. The rule: we answer 250
+ * only when every recipient has the message in Dovecot or in the durable queue. Local recipients go
+ * straight to Dovecot over LMTP; a temporary refusal or an unreachable Dovecot puts them in the queue;
+ * remote recipients are queued (DKIM-signed once, here).
+ */
+export interface PipelineDeps {
+  db: Sequelize;
+  lmtp: LmtpClient;
+  kek: Kek;
+  hostname: string;
+  queueRetryMaxSeconds: number;
+  onQueued?: () => void;
+}
+
+export interface Accepted {
+  sender: string;
+  /** Final local mailboxes (aliases and lists already expanded), each with the RCPT it came from. */
+  local: string[];
+  remote: string[];
+  message: Buffer;
+  /** The authenticated sender, for submission; undefined for mail from the outside. */
+  authUser?: string;
+}
+
+export function receivedHeader(o: { helo: string; ip: string; hostname: string; protocol: string; rcpt?: string }): string {
+  const id = randomBytes(6).toString('hex');
+  const forClause = o.rcpt ? `\r\n\tfor <${o.rcpt}>` : '';
+  return `Received: from ${o.helo || 'unknown'} ([${o.ip}])\r\n\tby ${o.hostname} (GovMail) with ${o.protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString()}\r\n`;
+}
+
+export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<Reply> {
+  const { db } = deps;
+  const local = [...new Set(msg.local.map((a) => a.toLowerCase()))];
+  const outcomes: Array<{ address: string; outcome: ReturnType<typeof outcomeOf> | 'queued'; code: number; response: string }> = [];
+
+  let lmtpResults: Array<{ recipient: string; code: number; response: string }> = [];
+  if (local.length) {
+    try {
+      lmtpResults = await deps.lmtp.deliver({ from: msg.sender, to: local, raw: msg.message });
+    } catch (err) {
+      if (!(err instanceof LmtpUnavailableError)) throw err;
+      lmtpResults = local.map((r) => ({ recipient: r, code: 451, response: '451 4.3.0 mail store unavailable' }));
+    }
+  }
+  const toQueueLocal = lmtpResults.filter((r) => outcomeOf(r.code) === 'temporary').map((r) => r.recipient);
+  for (const r of lmtpResults) {
+    const outcome = outcomeOf(r.code);
+    outcomes.push({ address: r.recipient, outcome: outcome === 'temporary' ? 'queued' : outcome, code: r.code, response: r.response });
+  }
+  for (const r of msg.remote) outcomes.push({ address: r, outcome: 'queued', code: 250, response: '250 queued' });
+
+  const { reply, dsnFor } = transactionReply(outcomes);
+  const usage: UsageRow[] = [];
+  const size = msg.message.length;
+  for (const o of outcomes) {
+    if (o.outcome === 'delivered') usage.push({ event: 'delivered', mailbox: o.address, direction: msg.authUser ? 'internal' : 'in', size });
+  }
+  if (msg.authUser) usage.push({ event: 'accepted', mailbox: msg.authUser, direction: msg.remote.length ? 'out' : 'internal', size });
+  else for (const o of outcomes) if (o.outcome !== 'permanent') usage.push({ event: 'accepted', mailbox: o.address, direction: 'in', size });
+
+  const needsQueue = toQueueLocal.length > 0 || msg.remote.length > 0 || (dsnFor.length > 0 && msg.sender !== '');
+  if (!needsQueue) {
+    await recordUsage(db, usage).catch(() => undefined); // delivery already happened; a lost usage row must not turn it into an error
+    return reply;
+  }
+  // One transaction for everything that must survive: remote and retry jobs, the DSN, the usage rows.
+  await db.transaction(async (t) => {
+    const expiresInSeconds = deps.queueRetryMaxSeconds;
+    if (msg.remote.length) {
+      const signed = await signIfPossible(db, deps.kek, domainOf(msg.sender), msg.message);
+      await enqueue(db, { sender: msg.sender, recipients: msg.remote.map((a) => ({ address: a, local: false })), message: signed, originMailbox: msg.authUser, expiresInSeconds }, t);
+    }
+    if (toQueueLocal.length) {
+      await enqueue(db, { sender: msg.sender, recipients: toQueueLocal.map((a) => ({ address: a, local: true })), message: msg.message, originMailbox: msg.authUser, expiresInSeconds, delaySeconds: 30 }, t);
+    }
+    if (dsnFor.length && msg.sender) {
+      const failures = dsnFor.map((i) => ({ recipient: outcomes[i].address, code: outcomes[i].code, response: outcomes[i].response }));
+      const dsn = buildDsn({ hostname: deps.hostname, to: msg.sender, failures, original: msg.message, arrival: new Date() });
+      await enqueue(db, { sender: '', recipients: [{ address: msg.sender, local: await isLocalDomain(db, domainOf(msg.sender)) }], message: dsn, expiresInSeconds }, t);
+    }
+    await recordUsage(db, usage, t);
+  });
+  deps.onQueued?.();
+  return reply;
+}

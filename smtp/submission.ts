@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { logger } from '../core/log.js';
+import type { Config } from '../core/config.js';
+import { authenticate, senderAddresses } from '../admin/index.js';
+import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
+import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
+import { isThrottled, recordAuthFailure } from './throttle.js';
+import { REPLIES, senderAllowed } from './rules.js';
+
+/** The From: addresses of a message's header block (the part before the first empty line). */
+export function headerFromAddresses(message: Buffer): string[] {
+  const end = message.indexOf('\r\n\r\n');
+  const head = message.subarray(0, end < 0 ? message.length : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const from = head.split('\r\n').filter((l) => /^from:/i.test(l)).map((l) => l.slice(5));
+  return from.flatMap((v) => [...v.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"]+@[^\s<>,;:"]+)/g)].map((m) => (m[1] ?? m[2]).toLowerCase()));
+}
+
+/**
+ * Submission for people's mail clients: 2587 with STARTTLS and 2465 with TLS from the first byte.
+ * AUTH is offered only over TLS; the sender must be the authenticated mailbox or one of its aliases,
+ * in MAIL FROM and in From: alike.
+ */
+export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, implicitTls: boolean, quotaFull: (mailbox: string) => Promise<boolean>): SMTPServer {
+  const log = logger().child({ svc: implicitTls ? 'submissions' : 'submission' });
+  const options: SMTPServerOptions = {
+    name: config.hostname,
+    banner: 'GovMail submission',
+    secure: implicitTls,
+    key: readFileSync(tls.keyFile),
+    cert: readFileSync(tls.certFile),
+    size: config.maxMessageSize,
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: false,
+    authOptional: false,
+    disableReverseLookup: true,
+    logger: false,
+    onAuth(auth, session, callback) {
+      const user = String(auth.username ?? '');
+      (async () => {
+        if (await isThrottled(deps.db, session.remoteAddress, user)) return callback(smtpError(REPLIES.tooManyAuthFailures));
+        const address = await authenticate(deps.db, user, String(auth.password ?? ''));
+        if (!address) {
+          await recordAuthFailure(deps.db, session.remoteAddress, user);
+          log.info({ ip: session.remoteAddress, user }, 'authentication failed');
+          return callback(smtpError({ code: 535, message: '5.7.8 Authentication failed / Sai tên đăng nhập hoặc mật khẩu' }));
+        }
+        callback(null, { user: address });
+      })().catch((err) => {
+        log.warn({ err: err.message }, 'auth check failed');
+        callback(smtpError(REPLIES.tempFailure));
+      });
+    },
+    onMailFrom(address, session, callback) {
+      if (!session.user) return callback(smtpError(REPLIES.authRequired));
+      senderAddresses(deps.db, String(session.user)).then(
+        (allowed) => (senderAllowed(allowed, address.address) ? callback() : callback(smtpError(REPLIES.senderNotYours(address.address)))),
+        () => callback(smtpError(REPLIES.tempFailure)),
+      );
+    },
+    onRcptTo(address: TaggedAddress, session, callback) {
+      checkRecipient(deps.db, address.address, String(session.user), quotaFull).then(
+        (res) => {
+          if ('code' in res) return callback(smtpError(res));
+          address.govmail = res;
+          callback();
+        },
+        () => callback(smtpError(REPLIES.tempFailure)),
+      );
+    },
+    onData(stream, session, callback) {
+      (async () => {
+        const read = await readMessage(stream, config.maxMessageSize);
+        if ('reply' in read) return callback(smtpError(read.reply));
+        const user = String(session.user);
+        const allowed = await senderAddresses(deps.db, user);
+        const from = headerFromAddresses(read.message);
+        const stranger = from.find((a) => !senderAllowed(allowed, a));
+        if (!from.length || stranger) return callback(smtpError(REPLIES.senderNotYours(stranger ?? '(no From: header)')));
+        const { local, remote } = envelopeTargets(session);
+        const header = receivedHeader({ helo: session.hostNameAppearsAs, ip: session.remoteAddress, hostname: config.hostname, protocol: 'ESMTPSA' });
+        const reply = await acceptMessage(deps, { sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : user, local, remote, message: Buffer.concat([Buffer.from(header), read.message]), authUser: user });
+        if (reply.code >= 300) return callback(smtpError(reply));
+        callback(null, reply.message);
+      })().catch((err) => {
+        log.error({ err: err.message }, 'message not accepted');
+        callback(smtpError(REPLIES.tempFailure));
+      });
+    },
+  };
+  return new SMTPServer(options);
+}

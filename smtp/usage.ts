@@ -1,0 +1,38 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+
+/**
+ * Usage events: one row for every message accepted, delivered locally, sent out, deferred or bounced.
+ * `mailbox` is ours (the sender for out, the recipient for in); reports (issue #4) read them here.
+ */
+export type UsageEvent = 'accepted' | 'delivered' | 'sent' | 'deferred' | 'bounced';
+export type Direction = 'in' | 'out' | 'internal';
+
+export interface UsageRow {
+  event: UsageEvent;
+  mailbox: string | null;
+  direction: Direction;
+  size: number;
+  queueId?: number | null;
+}
+
+export async function recordUsage(db: Sequelize, rows: UsageRow[], transaction?: Transaction): Promise<void> {
+  if (!rows.length) return;
+  const values: string[] = [];
+  const bind: unknown[] = [];
+  for (const r of rows) {
+    const domain = r.mailbox ? r.mailbox.slice(r.mailbox.lastIndexOf('@') + 1) : null;
+    bind.push(r.event, r.mailbox, domain, r.direction, r.size, r.queueId ?? null);
+    const n = bind.length;
+    values.push(`($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`);
+  }
+  await db.query(`INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id) VALUES ${values.join(', ')}`, { bind, transaction });
+}
+
+/** Counts per event and direction in [from, to), optionally for one mailbox. */
+export async function usageCounts(db: Sequelize, from: Date, to: Date, mailbox?: string): Promise<Array<{ event: UsageEvent; direction: Direction; messages: number; bytes: number }>> {
+  return db.query(
+    `SELECT event, direction, count(*)::int AS messages, coalesce(sum(size), 0)::bigint AS bytes FROM usage_events
+     WHERE at >= $1 AND at < $2 ${mailbox ? 'AND mailbox = $3' : ''} GROUP BY event, direction ORDER BY event, direction`,
+    { bind: mailbox ? [from, to, mailbox] : [from, to], type: QueryTypes.SELECT },
+  );
+}
