@@ -43,6 +43,8 @@ export function createLmtpClient(opts: { host: string; port: number; poolSize?: 
       const conn = new SMTPConnection({ host: opts.host, port: opts.port, lmtp: true, ignoreTLS: true, name: opts.hostname ?? 'localhost', connectionTimeout: 10_000, socketTimeout: 60_000 } as any);
       conn.once('error', reject);
       conn.connect(() => {
+        // Small command writes must not wait for a delayed ACK (≈40 ms per message otherwise).
+        (conn as any)._socket?.setNoDelay?.(true);
         conn.removeListener('error', reject);
         conn.on('error', () => undefined);
         resolve(conn);

@@ -16,6 +16,8 @@ export { usageCounts, recordUsage, type UsageEvent, type Direction } from './usa
 export { startQueueWorker, processJob } from './worker.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {
+  // Replies are small writes; without TCP_NODELAY each can wait for a delayed ACK.
+  (server as any).server?.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

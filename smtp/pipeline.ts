@@ -5,7 +5,7 @@ import { isLocalDomain } from '../admin/index.js';
 import { LmtpUnavailableError, type LmtpClient } from '../mailstore/index.js';
 import { enqueue } from './queue.js';
 import { buildDsn } from './dsn.js';
-import { recordUsage, type UsageRow } from './usage.js';
+import { recordUsage, recordUsageAsync, type UsageRow } from './usage.js';
 import { signIfPossible } from './dkim.js';
 import { domainOf, outcomeOf, transactionReply, type Reply } from './rules.js';
 
@@ -72,7 +72,7 @@ export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<
 
   const needsQueue = toQueueLocal.length > 0 || msg.remote.length > 0 || (dsnFor.length > 0 && msg.sender !== '');
   if (!needsQueue) {
-    await recordUsage(db, usage).catch(() => undefined); // delivery already happened; a lost usage row must not turn it into an error
+    await recordUsageAsync(db, usage).catch(() => undefined); // delivery already happened; a lost usage row must not turn it into an error
     return reply;
   }
   // One transaction for everything that must survive: remote and retry jobs, the DSN, the usage rows.
