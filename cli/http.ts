@@ -5,6 +5,9 @@ import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
 import { adminRoutes } from '../admin/index.js';
 import { serveSpa } from './ui.js';
+import { pkiRoutes } from '../signer/index.js';
+import { loadKek } from '../core/kek.js';
+import { pkiBaseUrl } from '../core/config.js';
 
 /** The one HTTP app: health, the admin API and its OpenAPI document; signer (/pki) and webmail mount here too. */
 export async function buildHttpApp(config: Config, db: Sequelize): Promise<FastifyInstance> {
@@ -24,6 +27,7 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
     }
   });
   await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false });
+  await app.register(pkiRoutes, { db, kek: loadKek(config.dataDir), pkiUrl: pkiBaseUrl(config) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));

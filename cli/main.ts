@@ -15,6 +15,7 @@ import { loadConfig } from '../core/config.js';
 import { generateDovecotConfig } from '../mailstore/index.js';
 import { createDkimKey, dnsRecords, queueStats } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
+import { signerCommands } from './signer.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -263,5 +264,7 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
     }
   }),
 );
+
+signerCommands(program, dataOption, withContext);
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { startInOrder, stopInReverse, type RunningService } from '../core/servic
 import { startDovecot, ensureSelfSignedCertificate, createLmtpClient, type DovecotHandle } from '../mailstore/index.js';
 import { startSmtpServices } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
+import { refreshCrls } from '../signer/index.js';
 import { ensureDebianPackages } from './packages.js';
 import { prepareDataDir } from './context.js';
 import { allMigrations } from './migrations.js';
@@ -59,6 +60,15 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
     () => startHttp(config, db),
+    async () => {
+      // CRLs are re-issued on every revocation; this keeps them fresh when nothing is revoked.
+      const kek = loadKek(config.dataDir);
+      const tick = () => refreshCrls(db, kek).catch((err) => log.error({ err: (err as Error).message }, 'CRL refresh failed'));
+      await tick();
+      const timer = setInterval(tick, 3_600_000);
+      timer.unref();
+      return { name: 'crl-refresh', listening: [`PKI http://${config.listenHost}:${config.httpPort}/pki (CRL, OCSP, CA certificates)`], stop: async () => clearInterval(timer) };
+    },
   ]);
 
   for (const s of services) for (const line of s.listening) process.stdout.write(`  ${line}\n`);

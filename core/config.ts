@@ -37,6 +37,8 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     queueRetryMaxSeconds: z.coerce.number().int().min(60).default(5 * 24 * 3600),
     serviceUser: z.string().default('govmail'),
+    /** Base URL written into certificates for CRLs, OCSP and CA certificates; default http://<hostname>:<httpPort>/pki. */
+    pkiUrl: z.string().regex(/^https?:\/\/[^\s]+[^/]$/, 'a URL without a trailing slash, such as http://ca.tinh.gov.vn/pki').optional(),
   })
   .strict();
 
@@ -62,6 +64,7 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_LOG_LEVEL: 'logLevel',
   GOVMAIL_QUEUE_RETRY_MAX_SECONDS: 'queueRetryMaxSeconds',
   GOVMAIL_SERVICE_USER: 'serviceUser',
+  GOVMAIL_PKI_URL: 'pkiUrl',
 };
 
 export function loadConfig(
@@ -99,6 +102,10 @@ export function parseSize(text: string): number {
   if (!m) throw new ConfigError('size', 'a number with optional K/M/G/T suffix such as 2G', text);
   const power = ' KMGT'.indexOf((m[2] || ' ').toUpperCase());
   return Number(m[1]) * 1024 ** power;
+}
+
+export function pkiBaseUrl(config: Config): string {
+  return config.pkiUrl ?? `http://${config.hostname}:${config.httpPort}/pki`;
 }
 
 export function defaultHostname(): string {

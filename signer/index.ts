@@ -1,0 +1,12 @@
+/** signer/ entry module: the CA, issuance, revocation (CRL/OCSP), PKCS#12, path validation, CMS/S-MIME. */
+export { signerMigrations } from './migrations.js';
+export * from './keys.js';
+export * from './profiles.js';
+export * from './subject.js';
+export * from './ca.js';
+export * from './issue.js';
+export * from './revocation.js';
+export { OcspResponder } from './ocsp.js';
+export { pkiRoutes } from './http.js';
+export { buildPkcs12 } from './pkcs12.js';
+export { certificateFromDer, derBlocks, pem, serialHex, toDer } from './x509.js';

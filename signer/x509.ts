@@ -1,0 +1,159 @@
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { algorithmOf, hashFor, toSigningKey } from './keys.js';
+
+/** X.509 building blocks: everything here is pure apart from the signature. */
+export const EKU = {
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
+  documentSigning: '1.3.6.1.5.5.7.3.36', // RFC 9336
+} as const;
+export type EkuName = keyof typeof EKU;
+
+const KEY_USAGE_BITS = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 } as const;
+export type KeyUsageName = keyof typeof KEY_USAGE_BITS;
+
+export const EXT = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  crlNumber: '2.5.29.20',
+  crlReason: '2.5.29.21',
+  crlDistributionPoints: '2.5.29.31',
+  certificatePolicies: '2.5.29.32',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+} as const;
+
+/** 17 bytes: a positive INTEGER carrying 134 random bits (RFC 5280 allows up to 20 octets). */
+export function randomSerial(): Buffer {
+  const b = randomBytes(17);
+  b[0] = 0x40 | (b[0] & 0x3f);
+  return b;
+}
+
+export function serialHex(cert: pkijs.Certificate): string {
+  return Buffer.from(cert.serialNumber.valueBlock.valueHexView).toString('hex');
+}
+
+function keyUsageBits(names: KeyUsageName[]): asn1js.BitString {
+  const bits = names.map((n) => KEY_USAGE_BITS[n]);
+  const top = Math.max(...bits);
+  const bytes = new Uint8Array(top < 8 ? 1 : 2);
+  for (const b of bits) bytes[b >> 3] |= 0x80 >> (b & 7);
+  return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: 7 - (top & 7) });
+}
+
+function ext(extnID: string, critical: boolean, value: { toSchema(): asn1js.AsnType } | asn1js.AsnType): pkijs.Extension {
+  const schema = 'toSchema' in value && typeof value.toSchema === 'function' ? value.toSchema() : (value as asn1js.AsnType);
+  return new pkijs.Extension({ extnID, critical, extnValue: schema.toBER(false) });
+}
+
+const uri = (value: string) => new pkijs.GeneralName({ type: 6, value });
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING. */
+export function keyIdentifier(spki: pkijs.PublicKeyInfo): Buffer {
+  return createHash('sha1').update(Buffer.from(spki.subjectPublicKey.valueBlock.valueHexView)).digest();
+}
+
+export function subjectKeyIdentifierOf(cert: pkijs.Certificate): Buffer {
+  const e = cert.extensions?.find((x) => x.extnID === EXT.subjectKeyIdentifier);
+  if (e) return Buffer.from((asn1js.fromBER(e.extnValue.valueBlock.valueHexView).result as asn1js.OctetString).valueBlock.valueHexView);
+  return keyIdentifier(cert.subjectPublicKeyInfo);
+}
+
+export interface CertificateSpec {
+  subject: pkijs.RelativeDistinguishedNames;
+  publicKeyInfo: pkijs.PublicKeyInfo;
+  /** The issuing CA; absent for a self-signed root. */
+  issuer?: pkijs.Certificate;
+  signingKey: KeyObject;
+  serial?: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  ca?: { pathLength?: number };
+  keyUsage: KeyUsageName[];
+  extendedKeyUsage?: EkuName[];
+  extendedKeyUsageCritical?: boolean;
+  emails?: string[];
+  dnsNames?: string[];
+  policies?: string[];
+  crlUrl?: string;
+  ocspUrl?: string;
+  caIssuersUrl?: string;
+  ocspNoCheck?: boolean;
+}
+
+export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Certificate> {
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(spec.serial ?? randomSerial()).buffer });
+  cert.subject = spec.subject;
+  cert.issuer = spec.issuer ? spec.issuer.subject : spec.subject;
+  cert.notBefore.value = spec.notBefore;
+  cert.notAfter.value = spec.notAfter;
+  cert.subjectPublicKeyInfo = spec.publicKeyInfo;
+
+  const extensions: pkijs.Extension[] = [];
+  if (spec.ca) extensions.push(ext(EXT.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: spec.ca.pathLength })));
+  else extensions.push(ext(EXT.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })));
+  extensions.push(ext(EXT.keyUsage, true, keyUsageBits(spec.keyUsage)));
+  if (spec.extendedKeyUsage?.length) {
+    extensions.push(ext(EXT.extKeyUsage, spec.extendedKeyUsageCritical ?? false, new pkijs.ExtKeyUsage({ keyPurposes: spec.extendedKeyUsage.map((e) => EKU[e]) })));
+  }
+  extensions.push(ext(EXT.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: new Uint8Array(keyIdentifier(spec.publicKeyInfo)).buffer })));
+  const issuerKeyId = spec.issuer ? subjectKeyIdentifierOf(spec.issuer) : keyIdentifier(spec.publicKeyInfo);
+  extensions.push(ext(EXT.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(issuerKeyId).buffer }) })));
+  const altNames = [...(spec.emails ?? []).map((value) => new pkijs.GeneralName({ type: 1, value })), ...(spec.dnsNames ?? []).map((value) => new pkijs.GeneralName({ type: 2, value }))];
+  if (altNames.length) extensions.push(ext(EXT.subjectAltName, false, new pkijs.GeneralNames({ names: altNames })));
+  if (spec.policies?.length) {
+    extensions.push(ext(EXT.certificatePolicies, false, new pkijs.CertificatePolicies({ certificatePolicies: spec.policies.map((policyIdentifier) => new pkijs.PolicyInformation({ policyIdentifier })) })));
+  }
+  if (spec.crlUrl) {
+    extensions.push(ext(EXT.crlDistributionPoints, false, new pkijs.CRLDistributionPoints({ distributionPoints: [new pkijs.DistributionPoint({ distributionPoint: [uri(spec.crlUrl)] })] })));
+  }
+  const access: pkijs.AccessDescription[] = [];
+  if (spec.ocspUrl) access.push(new pkijs.AccessDescription({ accessMethod: '1.3.6.1.5.5.7.48.1', accessLocation: uri(spec.ocspUrl) }));
+  if (spec.caIssuersUrl) access.push(new pkijs.AccessDescription({ accessMethod: '1.3.6.1.5.5.7.48.2', accessLocation: uri(spec.caIssuersUrl) }));
+  if (access.length) extensions.push(ext(EXT.authorityInfoAccess, false, new pkijs.InfoAccess({ accessDescriptions: access })));
+  if (spec.ocspNoCheck) extensions.push(ext(EXT.ocspNoCheck, false, new asn1js.Null()));
+  cert.extensions = extensions;
+
+  const algorithm = algorithmOf(spec.signingKey);
+  await cert.sign(await toSigningKey(spec.signingKey), hashFor(algorithm));
+  return cert;
+}
+
+export function publicKeyInfoFromDer(der: Uint8Array): pkijs.PublicKeyInfo {
+  return pkijs.PublicKeyInfo.fromBER(der);
+}
+
+export function certificateFromDer(der: Uint8Array): pkijs.Certificate {
+  return pkijs.Certificate.fromBER(der);
+}
+
+export function toDer(obj: { toSchema(): asn1js.AsnType }): Buffer {
+  return Buffer.from(obj.toSchema().toBER(false));
+}
+
+export function pem(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+/** Accepts DER or PEM (one or several blocks) and returns the DER blocks with the given label. */
+export function derBlocks(input: Uint8Array | string, label: string): Buffer[] {
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  if (text.includes('-----BEGIN')) {
+    const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
+    return [...text.matchAll(re)].map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
+  }
+  return [typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input)];
+}
