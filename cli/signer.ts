@@ -9,6 +9,7 @@ import {
 } from '../signer/index.js';
 import type { Context } from './context.js';
 import { readStdin } from './io.js';
+import { signingCommands } from './sign.js';
 
 type WithContext = <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
 
@@ -107,6 +108,7 @@ export function signerCommands(program: Command, dataOption: (c: Command) => Com
         process.stderr.write(`Đã cấp / issued: serial ${issued.serial}\n`);
       }),
     );
+  signingCommands(program, cert, dataOption, withContext);
   dataOption(cert.command('revoke <serial>').description('thu hồi chứng thư / revoke a certificate'))
     .requiredOption('--reason <reason>', 'keyCompromise|affiliationChanged|superseded|cessationOfOperation|certificateHold|privilegeWithdrawn|unspecified')
     .action(
