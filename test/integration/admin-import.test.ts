@@ -16,7 +16,7 @@ function buildCsv(): { csv: string; bad: Map<number, string> } {
   for (let i = 0; i < 5000; i++) {
     const line = i + 2;
     const name = `${GIVEN[i % 8]} ${MIDDLE[i % 5]} ${NAME[i % 10]}`;
-    let row = [`user${i}@example.gov.vn`, name, i % 2 ? 'H01' : 'X01', '"Chuyên viên, phòng Tổng hợp"', '0912 345 678', String(100000000000 + i), '', 'x'];
+    const row = [`user${i}@example.gov.vn`, name, i % 2 ? 'H01' : 'X01', '"Chuyên viên, phòng Tổng hợp"', '0912 345 678', String(100000000000 + i), '', 'x'];
     if (i === 10) { row[0] = 'not-an-address'; bad.set(line, 'email'); }
     if (i === 20) { row[2] = 'NOPE'; bad.set(line, 'agency_code'); }
     if (i === 30) { row[1] = ''; bad.set(line, 'full_name'); }

@@ -121,7 +121,7 @@ describe('mailstore — recovery after a PostgreSQL restart', function () {
     const pgPort = await freePort();
     const config = loadConfig({ dataDir: dir, imapPort: await freePort(), lmtpPort: await freePort(), pop3Port: await freePort(), managesievePort: await freePort(), hostname: 'mail.test.gov.vn' }, {});
     let pg = await startEmbeddedPostgres(dir, pgPort, identity);
-    let db = connect(pg.url);
+    const db = connect(pg.url);
     await migrate(db, allMigrations());
     await addDomain(db, 'x.gov.vn');
     await addMailbox(db, { address: 'a@x.gov.vn', displayName: 'A', password: PW }, { defaultQuota: '1G' });

@@ -12,7 +12,7 @@ describe('mailstore/config — the generated Dovecot configuration', () => {
     const c = generateDovecotConfig({ ...base, mode: 'embedded' });
     assert.match(c, /^default_login_user = govmail$/m);
     assert.match(c, /^default_internal_user = govmail$/m);
-    assert.ok((c.match(/^  chroot = $/gm) ?? []).length >= 3, 'login services run without chroot');
+    assert.ok((c.match(/^ {2}chroot = $/gm) ?? []).length >= 3, 'login services run without chroot');
     assert.match(c, /^state_dir = \/d\/dovecot\/state$/m);
     const prod = generateDovecotConfig({ ...base, mode: 'production' });
     assert.doesNotMatch(prod, /default_login_user/);
