@@ -79,9 +79,13 @@ export function toU8(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buf);
 }
 
-/** DER bytes of a certificate. */
+const derCache = new WeakMap<pkijs.Certificate, Uint8Array>();
+
+/** DER bytes of a certificate, encoded once per object: pkijs re-parses the whole TBS on every toSchema(). */
 export function certificateDer(cert: pkijs.Certificate): Uint8Array {
-  return toU8(cert.toSchema().toBER(false));
+  let der = derCache.get(cert);
+  if (!der) derCache.set(cert, (der = toU8(cert.toSchema().toBER(false))));
+  return der;
 }
 
 /** Compares two byte strings as DER SET OF elements are ordered (X.690 §11.6). */

@@ -55,6 +55,29 @@ function signatureAlgorithm(key: KeyObject, hash: SigningHash): pkijs.AlgorithmI
   }
 }
 
+/**
+ * A certificate that encodes as its stored DER: SignedData.toSchema() would otherwise rebuild every
+ * certificate of the chain through pkijs on each signature, which costs more than the signature.
+ */
+class PreEncodedCertificate extends pkijs.Certificate {
+  private readonly schema: asn1js.AsnType;
+  constructor(der: Uint8Array) {
+    const parsed = asn1js.fromBER(der).result;
+    super({ schema: parsed });
+    this.schema = asn1js.fromBER(der).result;
+  }
+  override toSchema(): asn1js.Sequence {
+    return this.schema as asn1js.Sequence;
+  }
+}
+
+const preEncoded = new WeakMap<pkijs.Certificate, PreEncodedCertificate>();
+function encodedOnce(cert: pkijs.Certificate): PreEncodedCertificate {
+  let p = preEncoded.get(cert);
+  if (!p) preEncoded.set(cert, (p = new PreEncodedCertificate(certificateDer(cert))));
+  return p;
+}
+
 function dedupe(certs: pkijs.Certificate[]): pkijs.Certificate[] {
   const out: { c: pkijs.Certificate; der: Uint8Array }[] = [];
   for (const c of certs) {
@@ -114,7 +137,7 @@ export async function signCms(o: SignOptions): Promise<Uint8Array> {
     version: 1,
     digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: hashOid(hash) })],
     encapContentInfo: encap,
-    certificates: dedupe([o.certificate, ...(o.chain ?? [])]),
+    certificates: dedupe([o.certificate, ...(o.chain ?? [])]).map(encodedOnce),
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({
