@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../core/errors.js';
 import { loadKek } from '../core/kek.js';
 import {
-  addFiles, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
-  verifyCms, verifySmime, certificateFromDer, derBlocks, type PathValidationResult, type VerifyReport, type TrustMaterial,
+  activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
+  verifyCms, verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
 } from '../signer/index.js';
-import { formatName } from '../signer/subject.js';
 import type { Context } from './context.js';
 import { readStdin } from './io.js';
 
@@ -66,8 +65,7 @@ async function signingIdentity(o: { keyP12?: string; serial?: string; passwordSt
   if (o.serial && ctx) {
     if (!o.pinStdin) throw new InvalidInputError('--pin-stdin', 'the PIN on stdin', 'mã PIN qua stdin');
     const { key, certificate } = await unlockServerKey(ctx.db, loadKek(ctx.config.dataDir), o.serial, await readStdin(), `cli:${o.serial}`);
-    const trust = await ourTrust(ctx.db, loadKek(ctx.config.dataDir));
-    return { certificate, chain: [...trust.intermediates, ...trust.anchors], privateKey: key };
+    return { certificate, chain: await caChain(ctx.db, await activeIssuingCa(ctx.db)), privateKey: key };
   }
   throw new InvalidInputError('key', '--key-p12 FILE --password-stdin, or --serial SERIAL --pin-stdin (server-held key)', '--key-p12 TỆP --password-stdin, hoặc --serial SỐ_HIỆU --pin-stdin (khoá lưu trên máy chủ)');
 }

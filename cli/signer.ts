@@ -121,8 +121,9 @@ export function signerCommands(program: Command, dataOption: (c: Command) => Com
     .option('--ca <name>', 'CA', 'issuing')
     .action(
       withContext(async (ctx, o: { ca: string }) => {
-        const row = (await listCas(ctx.db)).find((c) => c.name === o.ca);
-        if (!row) throw new InvalidInputError('--ca', `one of ${(await listCas(ctx.db)).map((c) => c.name).join(', ')}`, 'tên CA có trong hệ thống', o.ca);
+        const cas = await listCas(ctx.db);
+        const row = cas.find((c) => c.name === o.ca);
+        if (!row) throw new InvalidInputError('--ca', `one of ${cas.map((c) => c.name).join(', ')}`, `một trong ${cas.map((c) => c.name).join(', ')}`, o.ca);
         process.stdout.write(pem('X509 CRL', await currentCrl(ctx.db, loadKek(ctx.config.dataDir), row)));
       }),
     );

@@ -226,7 +226,6 @@ export async function ensureOcspSigner(db: Sequelize, kek: Kek, ca: CaRow, pkiUr
   await db.query('UPDATE signer_cas SET ocsp_cert_der = $1, ocsp_key_sealed = $2 WHERE id = $3', {
     bind: [toDer(cert), seal(kek, privateKeyToPem(key.privateKey), ocspKeyContext(ca.name)), ca.id],
   });
-  ca.ocsp_cert_der = toDer(cert);
   return { cert, key: key.privateKey };
 }
 

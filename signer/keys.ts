@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../core/errors.js';
+import { toCryptoKey } from './cms/keys.js';
 
 /** The key algorithms a GovMail certificate may carry (Decree 68/2024 and TCVN profiles allow these). */
 export const KEY_ALGORITHMS = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'p-256', 'p-384'] as const;
@@ -40,15 +41,9 @@ export function hashFor(algorithm: KeyAlgorithm): 'SHA-256' | 'SHA-384' {
   return algorithm === 'p-384' ? 'SHA-384' : 'SHA-256';
 }
 
-export function webAlgorithm(algorithm: KeyAlgorithm): webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams {
-  if (algorithm.startsWith('rsa-')) return { name: 'RSASSA-PKCS1-v1_5', hash: hashFor(algorithm) };
-  return { name: 'ECDSA', namedCurve: algorithm === 'p-256' ? 'P-256' : 'P-384' };
-}
-
 /** pkijs signs with WebCrypto keys; ours live as node KeyObjects (PKCS#8) until the moment of use. */
-export async function toSigningKey(privateKey: KeyObject): Promise<webcrypto.CryptoKey> {
-  const der = privateKey.export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, webAlgorithm(algorithmOf(privateKey)), false, ['sign']) 
+export function toSigningKey(privateKey: KeyObject): Promise<webcrypto.CryptoKey> {
+  return toCryptoKey(privateKey);
 }
 
 export function privateKeyToPem(key: KeyObject): string {

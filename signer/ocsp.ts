@@ -1,4 +1,4 @@
-import { createHash, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Sequelize } from 'sequelize';
@@ -47,7 +47,7 @@ export class OcspResponder {
       const name = Buffer.from(cert.subject.toSchema().toBER(false));
       const key = Buffer.from(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
       const hashes = (data: Buffer) => new Map(Object.values(HASHES).map((h) => [h, createHash(h).update(data).digest('hex')]));
-      out.push({ ca, nameHashes: hashes(name), keyHashes: hashes(key), signerCert: signer.cert, signerKey: await toSigningKey(signer.key as KeyObject), responderKeyId: keyIdentifier(signer.cert.subjectPublicKeyInfo) });
+      out.push({ ca, nameHashes: hashes(name), keyHashes: hashes(key), signerCert: signer.cert, signerKey: await toSigningKey(signer.key), responderKeyId: keyIdentifier(signer.cert.subjectPublicKeyInfo) });
     }
     this.responders = out;
     this.loadedAt = Date.now();

@@ -41,8 +41,7 @@ export async function revokeCertificate(db: Sequelize, kek: Kek, serialInput: st
     await audit(db, { actor, action: 'cert.revoke', target: serial, after: { reason, revokedAt: revokedAt.toISOString() } }, t);
     return row.ca_id;
   });
-  const [ca] = (await listCas(db)).filter((c) => c.id === caId);
-  await publishCrl(db, kek, ca);
+  await publishCrl(db, kek, (await listCas(db)).find((c) => c.id === caId)!);
   return { serial, revokedAt };
 }
 

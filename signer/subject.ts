@@ -94,12 +94,5 @@ function subjectAttributes(s: Subject): pkijs.AttributeTypeAndValue[] {
   return out;
 }
 
-const SHORT: Record<string, string> = {
-  [OID.country]: 'C', [OID.province]: 'ST', [OID.locality]: 'L', [OID.organization]: 'O', [OID.organizationalUnit]: 'OU',
-  [OID.title]: 'title', [OID.commonName]: 'CN', [OID.uid]: 'UID', '1.2.840.113549.1.9.1': 'emailAddress',
-};
-
-/** A one-line, human-readable form (OpenSSL's order: as encoded). */
-export function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues.map((tv) => `${SHORT[tv.type] ?? tv.type}=${(tv.value.valueBlock as { value?: string }).value ?? ''}`).join(', ');
-}
+/** One DN formatter for the whole signer: RFC 4514 order and escaping. */
+export { formatName } from './cms/verify.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { pemBlocks } from './cms/keys.js';
 import { algorithmOf, hashFor, toSigningKey } from './keys.js';
 
 /** X.509 building blocks: everything here is pure apart from the signature. */
@@ -151,9 +152,6 @@ export function pem(label: string, der: Uint8Array): string {
 /** Accepts DER or PEM (one or several blocks) and returns the DER blocks with the given label. */
 export function derBlocks(input: Uint8Array | string, label: string): Buffer[] {
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  if (text.includes('-----BEGIN')) {
-    const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
-    return [...text.matchAll(re)].map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
-  }
+  if (text.includes('-----BEGIN')) return pemBlocks(text).filter((b) => b.label === label).map((b) => Buffer.from(b.der));
   return [typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input)];
 }

@@ -15,34 +15,31 @@ export interface UsageRow {
   queueId?: number | null;
 }
 
-/**
- * Records usage rows on their own, without waiting for the WAL flush: they are counters, not mail, and
- * a second fsync on every delivery would halve the MX's throughput on slow disks. A PostgreSQL crash
- * can lose the last fraction of a second of counters (never a message: the queue commits durably).
- */
-export async function recordUsageAsync(db: Sequelize, rows: UsageRow[]): Promise<void> {
-  if (!rows.length) return;
-  // One round trip: a multi-statement string runs as one implicit transaction (so an error leaves no
-  // open transaction on the pooled connection) and cannot carry bind parameters, so values are escaped.
-  const esc = (v: unknown) => (v === null || v === undefined ? 'NULL' : db.escape(v as string | number));
+/** `INSERT … VALUES` for the rows, values escaped so one string serves both ways of recording. */
+function insertUsage(db: Sequelize, rows: UsageRow[]): string {
+  const esc = (v: string | number | null) => (v === null ? 'NULL' : db.escape(v));
   const values = rows.map((r) => `(${[r.event, r.mailbox, domainOfMailbox(r.mailbox), r.direction, r.size, r.queueId ?? null].map(esc).join(', ')})`);
-  await db.query(`SET LOCAL synchronous_commit TO OFF; INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id) VALUES ${values.join(', ')}`);
+  return `INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id) VALUES ${values.join(', ')}`;
 }
 
 function domainOfMailbox(mailbox: string | null): string | null {
   return mailbox ? mailbox.slice(mailbox.lastIndexOf('@') + 1) : null;
 }
 
+/** Records usage rows inside the caller's transaction (they commit or roll back with it). */
 export async function recordUsage(db: Sequelize, rows: UsageRow[], transaction?: Transaction): Promise<void> {
-  if (!rows.length) return;
-  const values: string[] = [];
-  const bind: unknown[] = [];
-  for (const r of rows) {
-    bind.push(r.event, r.mailbox, domainOfMailbox(r.mailbox), r.direction, r.size, r.queueId ?? null);
-    const n = bind.length;
-    values.push(`($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`);
-  }
-  await db.query(`INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id) VALUES ${values.join(', ')}`, { bind, transaction });
+  if (rows.length) await db.query(insertUsage(db, rows), { transaction });
+}
+
+/**
+ * Records usage rows on their own, without waiting for the WAL flush: they are counters, not mail, and
+ * a second fsync on every delivery would halve the MX's throughput on slow disks. A PostgreSQL crash
+ * can lose the last fraction of a second of counters (never a message: the queue commits durably).
+ * One round trip: a multi-statement string runs as one implicit transaction, so an error leaves no
+ * open transaction on the pooled connection.
+ */
+export async function recordUsageAsync(db: Sequelize, rows: UsageRow[]): Promise<void> {
+  if (rows.length) await db.query(`SET LOCAL synchronous_commit TO OFF; ${insertUsage(db, rows)}`);
 }
 
 /** Counts per event and direction in [from, to), optionally for one mailbox. */
