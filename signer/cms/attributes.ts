@@ -89,7 +89,7 @@ export function certificateDer(cert: pkijs.Certificate): Uint8Array {
 }
 
 /** Compares two byte strings as DER SET OF elements are ordered (X.690 §11.6). */
-function compareDer(a: Uint8Array, b: Uint8Array): number {
+export function compareDer(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;

@@ -1,5 +1,5 @@
 // CMS SignedData creation (RFC 5652) with CAdES-BES signed attributes.
-// pkijs builds the structures; node:crypto does the maths.
+// Written as DER directly (pkijs only for the certificate fields); node:crypto does the maths.
 
 import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
@@ -7,16 +7,18 @@ import * as pkijs from 'pkijs';
 import {
   OID,
   SIGNING_HASHES,
-  buildSignedAttributes,
   bytesEqual,
   certificateDer,
+  compareDer,
+  contentTypeAttribute,
   digest,
-  encodeSignedAttributesForSignature,
   hashOid,
   nodeHash,
+  signingCertificateV2Attribute,
   toU8,
   type SigningHash,
 } from './attributes.js';
+import { encodeSequence, encodeTlv } from '../pathvalidation/der.js';
 import { keyMatchesCertificate, toKeyObject, type CryptoKey } from './keys.js';
 
 export interface SignOptions {
@@ -55,36 +57,80 @@ function signatureAlgorithm(key: KeyObject, hash: SigningHash): pkijs.AlgorithmI
   }
 }
 
+const der = (a: { toSchema(): asn1js.AsnType } | asn1js.AsnType): Uint8Array =>
+  toU8(('toSchema' in a && typeof a.toSchema === 'function' ? a.toSchema() : (a as asn1js.AsnType)).toBER(false));
+
+function cached<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
 /**
- * A certificate that encodes as its stored DER: SignedData.toSchema() would otherwise rebuild every
- * certificate of the chain through pkijs on each signature, which costs more than the signature.
+ * The output is written as DER directly: everything that depends only on the certificate (its DER,
+ * issuerAndSerialNumber, signing-certificate-v2) is encoded once per certificate object, so a
+ * signature costs a digest, the four signed attributes and the signature itself.
  */
-class PreEncodedCertificate extends pkijs.Certificate {
-  private readonly schema: asn1js.AsnType;
-  constructor(der: Uint8Array) {
-    const parsed = asn1js.fromBER(der).result;
-    super({ schema: parsed });
-    this.schema = asn1js.fromBER(der).result;
-  }
-  override toSchema(): asn1js.Sequence {
-    return this.schema as asn1js.Sequence;
-  }
+const OID_DER = {
+  data: der(new asn1js.ObjectIdentifier({ value: OID.data })),
+  signedData: der(new asn1js.ObjectIdentifier({ value: OID.signedData })),
+  messageDigest: der(new asn1js.ObjectIdentifier({ value: OID.messageDigest })),
+  signingTime: der(new asn1js.ObjectIdentifier({ value: OID.signingTime })),
+};
+const CONTENT_TYPE_DATA = der(contentTypeAttribute(OID.data));
+const VERSION_1 = Uint8Array.of(0x02, 0x01, 0x01);
+
+const issuerAndSerialCache = new WeakMap<pkijs.Certificate, Uint8Array>();
+const signingCertCache = new WeakMap<pkijs.Certificate, Map<SigningHash, Uint8Array>>();
+const keyObjects = new WeakMap<object, KeyObject>();
+const keyChecked = new WeakMap<object, WeakSet<pkijs.Certificate>>();
+
+function issuerAndSerial(cert: pkijs.Certificate): Uint8Array {
+  return cached(issuerAndSerialCache, cert, () => encodeSequence(der(cert.issuer), der(cert.serialNumber)));
 }
 
-const preEncoded = new WeakMap<pkijs.Certificate, PreEncodedCertificate>();
-function encodedOnce(cert: pkijs.Certificate): PreEncodedCertificate {
-  let p = preEncoded.get(cert);
-  if (!p) preEncoded.set(cert, (p = new PreEncodedCertificate(certificateDer(cert))));
-  return p;
+function signingCertificate(cert: pkijs.Certificate, hash: SigningHash): Uint8Array {
+  const perHash = cached(signingCertCache, cert, () => new Map<SigningHash, Uint8Array>());
+  let v = perHash.get(hash);
+  if (!v) perHash.set(hash, (v = der(signingCertificateV2Attribute(cert, hash))));
+  return v;
 }
 
-function dedupe(certs: pkijs.Certificate[]): pkijs.Certificate[] {
-  const out: { c: pkijs.Certificate; der: Uint8Array }[] = [];
+/** The signing key as a KeyObject, checked once against the certificate for each key object given. */
+function signingKey(given: CryptoKey | KeyObject, cert: pkijs.Certificate): KeyObject {
+  const key = cached(keyObjects, given, () => toKeyObject(given));
+  if (key.type !== 'private') throw new Error('signCms: privateKey must be a private key');
+  const checked = cached(keyChecked, given, () => new WeakSet<pkijs.Certificate>());
+  if (!checked.has(cert)) {
+    if (!keyMatchesCertificate(key, cert)) throw new Error('signCms: the private key does not belong to the certificate');
+    checked.add(cert);
+  }
+  return key;
+}
+
+/** signing-time in whole seconds: UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3). */
+function signingTimeAttributeDer(when: Date): Uint8Array {
+  if (Number.isNaN(when.getTime())) throw new Error('signingTime is not a valid Date');
+  const iso = when.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  const year = when.getUTCFullYear();
+  const time = year >= 1950 && year < 2050 ? encodeTlv(0x17, Buffer.from(iso.slice(2))) : encodeTlv(0x18, Buffer.from(iso));
+  return encodeSequence(OID_DER.signingTime, encodeTlv(0x31, time));
+}
+
+const algorithmDers = new Map<string, Uint8Array>();
+function algorithmDer(id: string, make: () => pkijs.AlgorithmIdentifier): Uint8Array {
+  let v = algorithmDers.get(id);
+  if (!v) algorithmDers.set(id, (v = der(make())));
+  return v;
+}
+
+function uniqueDers(certs: pkijs.Certificate[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
   for (const c of certs) {
-    const der = certificateDer(c);
-    if (!out.some((o) => bytesEqual(o.der, der))) out.push({ c, der });
+    const d = certificateDer(c);
+    if (!out.some((o) => bytesEqual(o, d))) out.push(d);
   }
-  return out.map((o) => o.c);
+  return out;
 }
 
 /** Signs `content`; returns the DER ContentInfo (application/pkcs7-signature). */
@@ -97,52 +143,35 @@ export async function signCms(o: SignOptions): Promise<Uint8Array> {
   if (!SIGNING_HASHES.includes(hash)) {
     throw new Error(`signCms: unsupported hash "${String(hash)}" (expected SHA-256, SHA-384 or SHA-512)`);
   }
-  const key = toKeyObject(o.privateKey);
-  if (key.type !== 'private') throw new Error('signCms: privateKey must be a private key');
-  if (!keyMatchesCertificate(key, o.certificate)) {
-    throw new Error('signCms: the private key does not belong to the certificate');
-  }
-  const sigAlg = signatureAlgorithm(key, hash);
+  const key = signingKey(o.privateKey, o.certificate);
   const detached = o.detached ?? true;
-  const signingTime = o.signingTime ?? new Date();
 
-  const attrs = buildSignedAttributes({
-    contentType: OID.data,
-    messageDigest: digest(hash, o.content),
-    signingTime,
-    certificate: o.certificate,
-  });
-  const toBeSigned = encodeSignedAttributesForSignature(attrs);
-  const signature = nodeSign(nodeHash(hash), toBeSigned, { key, dsaEncoding: 'der' });
+  // CAdES-BES signed attributes in DER SET OF order; the signature covers them as a SET.
+  const attrs = [
+    CONTENT_TYPE_DATA,
+    signingTimeAttributeDer(o.signingTime ?? new Date()),
+    encodeSequence(OID_DER.messageDigest, encodeTlv(0x31, encodeTlv(0x04, digest(hash, o.content)))),
+    signingCertificate(o.certificate, hash),
+  ].sort(compareDer);
+  const attrsContent = Buffer.concat(attrs);
+  const signature = nodeSign(nodeHash(hash), encodeTlv(0x31, attrsContent), { key, dsaEncoding: 'der' });
 
-  const digestAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: hashOid(hash) });
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({
-      issuer: o.certificate.issuer,
-      serialNumber: o.certificate.serialNumber,
-    }),
+  const digestAlgorithm = algorithmDer(hash, () => new pkijs.AlgorithmIdentifier({ algorithmId: hashOid(hash) }));
+  const signerInfo = encodeSequence(
+    VERSION_1,
+    issuerAndSerial(o.certificate),
     digestAlgorithm,
-    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: attrs }),
-    signatureAlgorithm: sigAlg,
-    signature: new asn1js.OctetString({ valueHex: toU8(signature).slice().buffer }),
-  });
-
-  const encap = new pkijs.EncapsulatedContentInfo({ eContentType: OID.data });
-  // Set after construction: the constructor would split the content into a
-  // constructed (BER) OCTET STRING; a primitive one keeps the output DER.
-  if (!detached) encap.eContent = new asn1js.OctetString({ valueHex: o.content.slice().buffer });
-
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: hashOid(hash) })],
-    encapContentInfo: encap,
-    certificates: dedupe([o.certificate, ...(o.chain ?? [])]).map(encodedOnce),
-    signerInfos: [signerInfo],
-  });
-  const contentInfo = new pkijs.ContentInfo({
-    contentType: OID.signedData,
-    content: signedData.toSchema(true),
-  });
-  return toU8(contentInfo.toSchema().toBER(false));
+    encodeTlv(0xa0, attrsContent),
+    algorithmDer(`${key.asymmetricKeyType}:${hash}`, () => signatureAlgorithm(key, hash)),
+    encodeTlv(0x04, signature),
+  );
+  const encapContentInfo = encodeSequence(OID_DER.data, ...(detached ? [] : [encodeTlv(0xa0, encodeTlv(0x04, o.content))]));
+  const signedData = encodeSequence(
+    VERSION_1,
+    encodeTlv(0x31, digestAlgorithm),
+    encapContentInfo,
+    encodeTlv(0xa0, Buffer.concat(uniqueDers([o.certificate, ...(o.chain ?? [])]))),
+    encodeTlv(0x31, signerInfo),
+  );
+  return toU8(encodeSequence(OID_DER.signedData, encodeTlv(0xa0, signedData)));
 }
