@@ -124,13 +124,20 @@ function algorithmDer(id: string, make: () => pkijs.AlgorithmIdentifier): Uint8A
   return v;
 }
 
-function uniqueDers(certs: pkijs.Certificate[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const c of certs) {
+const certificatesFields = new WeakMap<pkijs.Certificate, { chain: pkijs.Certificate[]; field: Uint8Array }>();
+
+/** SignedData.certificates ([0] IMPLICIT SET): the signer's certificate and its chain, without repeats. */
+function certificatesField(cert: pkijs.Certificate, chain: pkijs.Certificate[]): Uint8Array {
+  const hit = certificatesFields.get(cert);
+  if (hit && hit.chain.length === chain.length && hit.chain.every((c, i) => c === chain[i])) return hit.field;
+  const ders: Uint8Array[] = [];
+  for (const c of [cert, ...chain]) {
     const d = certificateDer(c);
-    if (!out.some((o) => bytesEqual(o, d))) out.push(d);
+    if (!ders.some((o) => bytesEqual(o, d))) ders.push(d);
   }
-  return out;
+  const field = encodeTlv(0xa0, Buffer.concat(ders));
+  certificatesFields.set(cert, { chain: [...chain], field });
+  return field;
 }
 
 /** Signs `content`; returns the DER ContentInfo (application/pkcs7-signature). */
@@ -170,7 +177,7 @@ export async function signCms(o: SignOptions): Promise<Uint8Array> {
     VERSION_1,
     encodeTlv(0x31, digestAlgorithm),
     encapContentInfo,
-    encodeTlv(0xa0, Buffer.concat(uniqueDers([o.certificate, ...(o.chain ?? [])]))),
+    certificatesField(o.certificate, o.chain ?? []),
     encodeTlv(0x31, signerInfo),
   );
   return toU8(encodeSequence(OID_DER.signedData, encodeTlv(0xa0, signedData)));
