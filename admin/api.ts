@@ -7,6 +7,8 @@ import { login, logout, sessionPrincipal, tokenPrincipal, grantRole, createToken
 import { addAgency, getAgency, moveAgency, LEVELS } from './agencies.js';
 import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from './directory.js';
 import { transferMailbox, resetPassword, archiveMailbox } from './lifecycle.js';
+import { csvDocument } from './csv.js';
+import { checkReportOptions, reportCsv, reportXlsx, usageReport, type UsageSources } from './reports.js';
 
 /**
  * The admin REST API. Authorisation lives in one place: every route under /api/admin declares
@@ -56,7 +58,7 @@ function scopeFilter(scopes: Array<string | null>, column: string, firstParam: n
   return { sql: `${column} LIKE ANY (ARRAY[${scopes.map((_, i) => `$${firstParam + i} || '%'`).join(', ')}])`, bind: scopes as string[] };
 }
 
-export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; defaultQuota: string; secureCookies: boolean }): Promise<void> {
+export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; defaultQuota: string; secureCookies: boolean; usage?: UsageSources }): Promise<void> {
   const { db } = opts;
   await app.register(cookie);
 
@@ -312,16 +314,24 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
   app.get('/api/admin/audit/export', { schema: { querystring: auditQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req, reply) => {
     const w = auditWhere(req.query as any);
     const rows = await db.query<any>(`SELECT id, at, actor, action, target, before, after, ip, prev_hash, hash FROM audit_entries ${w.sql} ORDER BY id`, { bind: w.bind, type: QueryTypes.SELECT });
-    const cell = (v: unknown) => {
-      const text = v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : String(v);
-      // A leading = + - @ would make a spreadsheet run the cell as a formula.
-      return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replace(/"/g, '""')}"`;
-    };
-    const header = 'id,at,actor,action,target,before,after,ip,prev_hash,hash';
-    const body = rows.map((r) => [r.id, r.at, r.actor, r.action, r.target, r.before, r.after, r.ip, r.prev_hash, r.hash].map(cell).join(','));
+    const header = ['id', 'at', 'actor', 'action', 'target', 'before', 'after', 'ip', 'prev_hash', 'hash'];
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="govmail-audit.csv"')
-      .send('\uFEFF' + [header, ...body].join('\r\n') + '\r\n');
+      .send(csvDocument(header, rows.map((r) => header.map((k) => r[k]))));
+  });
+
+  app.get('/api/admin/reports/usage', { config: { access: { action: 'report.read', targets: async () => [] } } }, async (req, reply) => {
+    if (!opts.usage) throw new GovmailError('REPORTS_UNAVAILABLE', 'usage reports are not wired in this server', 'máy chủ này chưa có báo cáo sử dụng', 503);
+    const q = req.query as { by?: string; from?: string; to?: string; format?: string };
+    const rows = await usageReport(db, opts.usage, { ...checkReportOptions(q), scopes: scopeOf(req.principal!, 'report.read') });
+    if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="govmail-usage.csv"').send(reportCsv(rows));
+    if (q.format === 'xlsx') {
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', 'attachment; filename="govmail-usage.xlsx"')
+        .send(await reportXlsx(rows));
+    }
+    return { items: rows };
   });
 }

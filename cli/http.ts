@@ -5,6 +5,7 @@ import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
 import { adminRoutes } from '../admin/index.js';
 import { serveSpa } from './ui.js';
+import { usageSources } from './reports.js';
 import { pkiRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
@@ -26,7 +27,7 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
       return reply.code(503).send({ status: 'database unavailable' });
     }
   });
-  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false });
+  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db) });
   await app.register(pkiRoutes, { db, kek: loadKek(config.dataDir), pkiUrl: pkiBaseUrl(config) });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');

@@ -16,6 +16,7 @@ import { generateDovecotConfig } from '../mailstore/index.js';
 import { createDkimKey, dnsRecords, queueStats } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
+import { reportCommands } from './reports.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -266,5 +267,6 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
 );
 
 signerCommands(program, dataOption, withContext);
+reportCommands(program, dataOption, withContext);
 
 await program.parseAsync(process.argv);

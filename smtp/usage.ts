@@ -50,3 +50,24 @@ export async function usageCounts(db: Sequelize, from: Date, to: Date, mailbox?:
     { bind: mailbox ? [from, to, mailbox] : [from, to], type: QueryTypes.SELECT },
   );
 }
+
+export interface DailyUsageRow {
+  day: string;
+  mailbox: string;
+  event: UsageEvent;
+  direction: Direction;
+  messages: number;
+  bytes: number;
+}
+
+/** Messages and bytes per local day (YYYY-MM-DD in `timeZone`), mailbox, event and direction, days fromDay..toDay inclusive. */
+export async function dailyUsage(db: Sequelize, fromDay: string, toDay: string, timeZone: string): Promise<DailyUsageRow[]> {
+  const rows = await db.query<DailyUsageRow & { bytes: string }>(
+    `SELECT (at AT TIME ZONE $3)::date::text AS day, mailbox, event, direction, count(*)::int AS messages, coalesce(sum(size), 0)::bigint AS bytes
+       FROM usage_events
+      WHERE mailbox IS NOT NULL AND at >= ($1::date::timestamp AT TIME ZONE $3) AND at < (($2::date + 1)::timestamp AT TIME ZONE $3)
+      GROUP BY 1, 2, 3, 4`,
+    { bind: [fromDay, toDay, timeZone], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => ({ ...r, bytes: Number(r.bytes) }));
+}

@@ -94,6 +94,7 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     { route: 'GET /api/admin/audit', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit?action=role.grant' }) },
     { route: 'GET /api/admin/audit/export', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit/export?target=bystander' }) },
     { route: 'POST /api/admin/roles', where: 'global', allowed: ['superadmin'], request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'superadmin' } }) },
+    { route: 'GET /api/admin/reports/usage', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/reports/usage?by=agency&from=2026-01-01&to=2026-01-31' }) },
   );
   // Routes whose target is a fresh object per call: built in the test body below.
   const perCallRoutes = [
@@ -167,6 +168,11 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     assert.ok((await seen('auditor')).includes('H2'));
     const agencies = (await app.inject({ method: 'GET', url: '/api/admin/agencies?pageSize=200', headers: auth.districtAdmin })).json().items.map((a: any) => a.code);
     assert.ok(!agencies.includes('H2') && !agencies.includes('T') && !agencies.includes('H10'), `district admin saw ${agencies}`);
+    const report = async (caller: Caller) =>
+      (await app.inject({ method: 'GET', url: '/api/admin/reports/usage?by=agency&from=2026-01-01&to=2026-01-31', headers: auth[caller] })).json().items.map((r: any) => r.group);
+    const reported = await report('districtAdmin');
+    assert.ok(reported.includes('X1') && reported.every((a: string) => a === 'H1' || a === 'X1' || a.startsWith('U') || a.startsWith('MV')), `district admin's report: ${reported}`);
+    assert.ok((await report('auditor')).includes('H2'));
   });
 
   it('refuses a state change without the CSRF token, and a token asking for more than its issuer holds', async () => {

@@ -1,0 +1,219 @@
+import ExcelJS from 'exceljs';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Migration } from '../core/db.js';
+import { InvalidInputError } from '../core/errors.js';
+import { LEVELS } from './agencies.js';
+import { csvDocument } from './csv.js';
+
+/**
+ * Usage reports: mailboxes provisioned, active users, messages sent and received (internal vs
+ * external) and storage, per agency or per level. Message counts come from daily roll-ups of the
+ * SMTP usage events, so a report over a year reads a few rows per mailbox, not every event.
+ *
+ * admin does not import smtp or mailstore (smtp already depends on admin): the composition root
+ * hands their read interfaces in as `UsageSources`.
+ */
+export const REPORT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+/** Vietnam keeps UTC+7 all year (no daylight saving), so a local day starts at this offset. */
+const REPORT_UTC_OFFSET = '+07:00';
+/** "Active" = logged in or sent mail in the 30 days up to the end of the period. */
+export const ACTIVE_DAYS = 30;
+
+export interface UsageSources {
+  dailyUsage(fromDay: string, toDay: string, timeZone: string): Promise<Array<{ day: string; mailbox: string; event: string; direction: string; messages: number; bytes: number }>>;
+  mailboxUsage(): Promise<Array<{ username: string; bytes: number; lastLogin: Date | null }>>;
+}
+
+export const reportMigrations: Migration[] = [
+  {
+    name: 'admin-0006-usage-rollups',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE admin_usage_daily (
+          day date NOT NULL,
+          mailbox text NOT NULL,
+          event text NOT NULL,
+          direction text NOT NULL,
+          messages integer NOT NULL,
+          bytes bigint NOT NULL,
+          PRIMARY KEY (day, mailbox, event, direction)
+        );
+        CREATE TABLE admin_usage_rollup (
+          one boolean PRIMARY KEY DEFAULT true CHECK (one),
+          complete_through date NOT NULL     -- every day up to and including this one is final
+        );
+      `);
+    },
+  },
+];
+
+const ROLLUP_LOCK = 7_340_021;
+
+export function localDay(d: Date, timeZone = REPORT_TIME_ZONE): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Brings the roll-ups up to date: every day after the last final one is recomputed (today included,
+ * which stays open until tomorrow). Events are stamped when they happen, so a past day never changes.
+ */
+export async function rollUpUsage(db: Sequelize, sources: Pick<UsageSources, 'dailyUsage'>, now = new Date()): Promise<{ from: string; to: string; rows: number }> {
+  const today = localDay(now);
+  return db.transaction(async (t) => {
+    await db.query(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK})`, { transaction: t });
+    const [state] = await db.query<{ complete_through: string }>('SELECT complete_through::text FROM admin_usage_rollup', { type: QueryTypes.SELECT, transaction: t });
+    const from = state ? addDays(state.complete_through, 1) : '1970-01-01';
+    const rows = await sources.dailyUsage(from, today, REPORT_TIME_ZONE);
+    await db.query('DELETE FROM admin_usage_daily WHERE day >= $1', { bind: [from], transaction: t });
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
+      const bind: unknown[] = [];
+      const values = chunk.map((r) => {
+        bind.push(r.day, r.mailbox, r.event, r.direction, r.messages, r.bytes);
+        const n = bind.length;
+        return `($${n - 5}::date, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      await db.query(`INSERT INTO admin_usage_daily (day, mailbox, event, direction, messages, bytes) VALUES ${values.join(', ')}`, { bind, transaction: t });
+    }
+    await db.query(
+      `INSERT INTO admin_usage_rollup (one, complete_through) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET complete_through = EXCLUDED.complete_through`,
+      { bind: [addDays(today, -1)], transaction: t },
+    );
+    return { from, to: today, rows: rows.length };
+  });
+}
+
+export type ReportGrouping = 'agency' | 'level';
+
+export interface UsageReportRow {
+  /** agency code, or level name */
+  group: string;
+  name: string;
+  level: string | null;
+  mailboxes: number;
+  activeUsers: number;
+  sentInternal: number;
+  sentExternal: number;
+  receivedInternal: number;
+  receivedExternal: number;
+  storageBytes: number;
+}
+
+export interface UsageReportOptions {
+  by: ReportGrouping;
+  from: string;
+  to: string;
+  /** agency paths the caller may see; null means everything (see roles.scopeOf) */
+  scopes?: Array<string | null>;
+}
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+export function checkReportOptions(o: { by?: string; from?: string; to?: string }): { by: ReportGrouping; from: string; to: string } {
+  if (o.by !== 'agency' && o.by !== 'level') throw new InvalidInputError('by', 'agency or level', 'agency hoặc level', o.by);
+  for (const key of ['from', 'to'] as const) {
+    const v = o[key];
+    if (!v || !DAY_PATTERN.test(v) || Number.isNaN(new Date(`${v}T00:00:00Z`).getTime())) {
+      throw new InvalidInputError(key, 'a date YYYY-MM-DD', 'ngày dạng YYYY-MM-DD', v);
+    }
+  }
+  if (o.from! > o.to!) throw new InvalidInputError('from', `a date not after ${o.to}`, `ngày không sau ${o.to}`, o.from);
+  return { by: o.by, from: o.from!, to: o.to! };
+}
+
+/** The report, one row per agency (its own mailboxes) or per level, for days from..to inclusive. */
+export async function usageReport(db: Sequelize, sources: UsageSources, o: UsageReportOptions): Promise<UsageReportRow[]> {
+  await rollUpUsage(db, sources);
+  const scopes = o.scopes ?? [null];
+  const unrestricted = scopes.includes(null);
+  const mailboxes = await db.query<{ address: string; code: string | null; name: string | null; level: string | null; path: string | null }>(
+    `SELECT m.address, a.code, a.name, a.level, a.path FROM mailboxes m LEFT JOIN agencies a ON a.id = m.agency_id
+      WHERE m.archived_at IS NULL AND ($1::boolean OR a.path LIKE ANY ($2::text[]))`,
+    { bind: [unrestricted, scopes.filter((s): s is string => s !== null).map((s) => `${s}%`)], type: QueryTypes.SELECT },
+  );
+  const activeFrom = addDays(o.to, -(ACTIVE_DAYS - 1));
+  const traffic = await db.query<{ mailbox: string; event: string; direction: string; in_period: number; in_active_window: number }>(
+    `SELECT mailbox, event, direction,
+            coalesce(sum(messages) FILTER (WHERE day BETWEEN $1 AND $2), 0)::int AS in_period,
+            coalesce(sum(messages) FILTER (WHERE day BETWEEN $3 AND $2), 0)::int AS in_active_window
+       FROM admin_usage_daily WHERE day BETWEEN least($1::date, $3::date) AND $2 AND event IN ('accepted', 'delivered')
+      GROUP BY 1, 2, 3`,
+    { bind: [o.from, o.to, activeFrom], type: QueryTypes.SELECT },
+  );
+  const perMailbox = new Map<string, { sentInternal: number; sentExternal: number; receivedInternal: number; receivedExternal: number; sentRecently: boolean }>();
+  for (const t of traffic) {
+    const m = perMailbox.get(t.mailbox) ?? { sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, sentRecently: false };
+    // accepted from an authenticated user = sent by that mailbox; delivered = received by it.
+    if (t.event === 'accepted' && t.direction !== 'in') {
+      if (t.direction === 'out') m.sentExternal += t.in_period;
+      else m.sentInternal += t.in_period;
+      if (t.in_active_window > 0) m.sentRecently = true;
+    } else if (t.event === 'delivered') {
+      if (t.direction === 'in') m.receivedExternal += t.in_period;
+      else m.receivedInternal += t.in_period;
+    }
+    perMailbox.set(t.mailbox, m);
+  }
+  const windowStart = new Date(`${activeFrom}T00:00:00${REPORT_UTC_OFFSET}`).getTime();
+  const windowEnd = new Date(`${addDays(o.to, 1)}T00:00:00${REPORT_UTC_OFFSET}`).getTime();
+  const store = new Map((await sources.mailboxUsage()).map((u) => [u.username, u]));
+
+  const groups = new Map<string, UsageReportRow>();
+  for (const mb of mailboxes) {
+    const key = o.by === 'agency' ? (mb.code ?? '') : (mb.level ?? '');
+    const row =
+      groups.get(key) ??
+      ({
+        group: key,
+        name: o.by === 'agency' ? (mb.name ?? '(chưa gán cơ quan / no agency)') : key || '(chưa gán cơ quan / no agency)',
+        level: o.by === 'agency' ? mb.level : key || null,
+        mailboxes: 0, activeUsers: 0, sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, storageBytes: 0,
+      } satisfies UsageReportRow);
+    const t = perMailbox.get(mb.address);
+    const s = store.get(mb.address);
+    const login = s?.lastLogin?.getTime();
+    row.mailboxes += 1;
+    if (t?.sentRecently || (login !== undefined && login >= windowStart && login < windowEnd)) row.activeUsers += 1;
+    row.sentInternal += t?.sentInternal ?? 0;
+    row.sentExternal += t?.sentExternal ?? 0;
+    row.receivedInternal += t?.receivedInternal ?? 0;
+    row.receivedExternal += t?.receivedExternal ?? 0;
+    row.storageBytes += s?.bytes ?? 0;
+    groups.set(key, row);
+  }
+  const levelOrder = (l: string | null) => (l ? LEVELS.indexOf(l as (typeof LEVELS)[number]) : LEVELS.length);
+  return [...groups.values()].sort((a, b) => levelOrder(a.level) - levelOrder(b.level) || a.group.localeCompare(b.group));
+}
+
+export const REPORT_COLUMNS: Array<{ key: keyof UsageReportRow; title: string }> = [
+  { key: 'group', title: 'Mã / Code' },
+  { key: 'name', title: 'Tên / Name' },
+  { key: 'level', title: 'Cấp / Level' },
+  { key: 'mailboxes', title: 'Hộp thư / Mailboxes' },
+  { key: 'activeUsers', title: `Người dùng hoạt động (${ACTIVE_DAYS} ngày) / Active users` },
+  { key: 'sentInternal', title: 'Gửi nội bộ / Sent internal' },
+  { key: 'sentExternal', title: 'Gửi ra ngoài / Sent external' },
+  { key: 'receivedInternal', title: 'Nhận nội bộ / Received internal' },
+  { key: 'receivedExternal', title: 'Nhận từ ngoài / Received external' },
+  { key: 'storageBytes', title: 'Dung lượng (byte) / Storage (bytes)' },
+];
+
+export function reportCsv(rows: UsageReportRow[]): string {
+  return csvDocument(REPORT_COLUMNS.map((c) => c.title), rows.map((r) => REPORT_COLUMNS.map((c) => r[c.key])));
+}
+
+export async function reportXlsx(rows: UsageReportRow[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Sử dụng - Usage');
+  ws.columns = REPORT_COLUMNS.map((c) => ({ header: c.title, key: c.key, width: c.key === 'name' ? 40 : 18 }));
+  for (const r of rows) ws.addRow(r);
+  ws.getRow(1).font = { bold: true };
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import ExcelJS from 'exceljs';
+import { addAgency, addDomain, addMailbox, rollUpUsage, usageReport, localDay, type UsageReportRow } from '../../admin/index.js';
+import { allMigrations } from '../../cli/migrations.js';
+import { usageSources } from '../../cli/reports.js';
+import { govmail } from '../support/cli.js';
+import { freshDatabase, testDataDir } from '../support/postgres.js';
+
+describe('admin/reports — usage roll-ups and reports (real PostgreSQL)', function () {
+  this.timeout(120_000);
+  let db: Sequelize;
+  let url: string;
+  const agencyPath: Record<string, string> = {};
+
+  /** An event at a precise instant, as smtp writes them. */
+  const event = (at: string, evt: string, mailbox: string, direction: string, size = 1000) =>
+    db.query('INSERT INTO usage_events (at, event, mailbox, domain, direction, size) VALUES ($1, $2, $3, $4, $5, $6)', { bind: [at, evt, mailbox, mailbox.split('@')[1], direction, size] });
+
+  before(async () => {
+    ({ db, url } = await freshDatabase(allMigrations()));
+    await addDomain(db, 'bacninh.gov.vn');
+    for (const [code, name, level, parentCode] of [
+      ['T', 'UBND tỉnh Bắc Ninh', 'province', undefined],
+      ['STP', 'Sở Tư pháp', 'department', 'T'],
+      ['HY', 'UBND huyện Yên Phong', 'district', 'T'],
+      ['XD', 'UBND xã Đông Phong', 'commune', 'HY'],
+    ] as const) {
+      const a = await addAgency(db, { code, name, level, parentCode });
+      agencyPath[code] = a.path;
+    }
+    const id = async (code: string) => (await db.query<{ id: number }>('SELECT id FROM agencies WHERE code = $1', { bind: [code], type: QueryTypes.SELECT }))[0].id;
+    for (const [local, code] of [['chutich', 'T'], ['vanthu.stp', 'STP'], ['huong.stp', 'STP'], ['vanthu.hy', 'HY'], ['vanthu.xd', 'XD'], ['lan.xd', 'XD']] as const) {
+      await addMailbox(db, { address: `${local}@bacninh.gov.vn`, displayName: local, agencyId: await id(code) }, { defaultQuota: '1G' });
+    }
+    // March 2026 in Vietnam time (UTC+7): 16:59:59Z is still 1 March, 17:00:00Z is already 2 March.
+    await event('2026-03-01T16:59:59Z', 'accepted', 'vanthu.stp@bacninh.gov.vn', 'internal');
+    await event('2026-03-01T16:59:59Z', 'delivered', 'vanthu.xd@bacninh.gov.vn', 'internal');
+    await event('2026-03-01T17:00:00Z', 'accepted', 'vanthu.stp@bacninh.gov.vn', 'out');
+    await event('2026-03-02T03:00:00Z', 'accepted', 'vanthu.hy@bacninh.gov.vn', 'internal');
+    await event('2026-03-02T03:00:00Z', 'delivered', 'vanthu.xd@bacninh.gov.vn', 'internal');
+    await event('2026-03-02T03:00:01Z', 'delivered', 'lan.xd@bacninh.gov.vn', 'internal');
+    await event('2026-03-15T08:00:00Z', 'accepted', 'lan.xd@bacninh.gov.vn', 'in'); // an MX acceptance for a recipient, not a sending
+    await event('2026-03-15T08:00:00Z', 'delivered', 'lan.xd@bacninh.gov.vn', 'in');
+    await event('2026-03-20T08:00:00Z', 'sent', 'vanthu.stp@bacninh.gov.vn', 'out');
+    await event('2026-02-28T10:00:00Z', 'accepted', 'chutich@bacninh.gov.vn', 'out'); // before the period
+    for (let i = 0; i < 40; i++) await event(`2026-03-${String(3 + (i % 20)).padStart(2, '0')}T09:00:00Z`, 'accepted', 'huong.stp@bacninh.gov.vn', i % 4 ? 'internal' : 'out');
+    // What Dovecot writes through dict-sql: storage and last login (unix seconds).
+    const login = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
+    for (const [user, bytes, at] of [['chutich', 5_000_000, '2026-03-30T02:00:00Z'], ['lan.xd', 2_000_000, '2026-01-05T02:00:00Z'], ['vanthu.xd', 1_000_000, null]] as const) {
+      await db.query('INSERT INTO mailstore_usage (username, bytes, messages, last_login) VALUES ($1, $2, 1, $3)', { bind: [`${user}@bacninh.gov.vn`, bytes, at ? login(at) : null] });
+    }
+  });
+  after(async () => db?.close());
+
+  it('rolls up per local day exactly what a direct count over the events gives, and re-running changes nothing', async () => {
+    await rollUpUsage(db, usageSources(db));
+    const direct = await db.query(
+      `SELECT (at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date::text AS day, mailbox, event, direction, count(*)::int AS messages, sum(size)::bigint::text AS bytes
+         FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      { type: QueryTypes.SELECT },
+    );
+    const rolled = () =>
+      db.query(`SELECT day::text, mailbox, event, direction, messages, bytes::text FROM admin_usage_daily ORDER BY 1, 2, 3, 4`, { type: QueryTypes.SELECT });
+    assert.deepEqual(await rolled(), direct);
+    assert.ok(direct.some((r: any) => r.day === '2026-03-01' && r.mailbox.startsWith('vanthu.stp') && r.direction === 'internal'));
+    assert.ok(direct.some((r: any) => r.day === '2026-03-02' && r.mailbox.startsWith('vanthu.stp') && r.direction === 'out'));
+    const [state] = await db.query<{ d: string }>('SELECT complete_through::text AS d FROM admin_usage_rollup', { type: QueryTypes.SELECT });
+    const yesterday = new Date(Date.now() - 86_400_000);
+    assert.equal(state.d, localDay(yesterday));
+    await rollUpUsage(db, usageSources(db));
+    assert.deepEqual(await rolled(), direct);
+  });
+
+  it("counts today's mail too: today stays open until it is over", async () => {
+    await event(new Date().toISOString(), 'accepted', 'chutich@bacninh.gov.vn', 'internal');
+    const today = localDay(new Date());
+    const [row] = await usageReport(db, usageSources(db), { by: 'agency', from: today, to: today }).then((r) => r.filter((x) => x.group === 'T'));
+    assert.equal(row.sentInternal, 1);
+    assert.equal(row.activeUsers, 1);
+  });
+
+  it('reports March per agency and per level, with active users and storage', async () => {
+    const byAgency = new Map((await usageReport(db, usageSources(db), { by: 'agency', from: '2026-03-01', to: '2026-03-31' })).map((r) => [r.group, r]));
+    const stp = byAgency.get('STP')!;
+    // vanthu.stp: 1 internal (1 Mar), 1 out (2 Mar); huong.stp: 30 internal, 10 out. The 'sent' worker event is not a sending.
+    assert.deepEqual({ mailboxes: stp.mailboxes, sentInternal: stp.sentInternal, sentExternal: stp.sentExternal, activeUsers: stp.activeUsers }, { mailboxes: 2, sentInternal: 31, sentExternal: 11, activeUsers: 2 }); // both sent within 2–31 March
+    const xd = byAgency.get('XD')!;
+    assert.deepEqual(
+      { receivedInternal: xd.receivedInternal, receivedExternal: xd.receivedExternal, sentInternal: xd.sentInternal, storageBytes: xd.storageBytes, activeUsers: xd.activeUsers },
+      { receivedInternal: 3, receivedExternal: 1, sentInternal: 0, storageBytes: 3_000_000, activeUsers: 0 },
+    );
+    const t = byAgency.get('T')!;
+    assert.equal(t.sentExternal, 0, 'the 28 February sending is outside the period');
+    assert.equal(t.activeUsers, 1, 'logged in on 30 March');
+    assert.equal(t.name, 'UBND tỉnh Bắc Ninh');
+
+    const byLevel = await usageReport(db, usageSources(db), { by: 'level', from: '2026-03-01', to: '2026-03-31' });
+    assert.deepEqual(byLevel.map((r) => r.group), ['province', 'department', 'district', 'commune']);
+    const sum = (rows: UsageReportRow[], k: keyof UsageReportRow) => rows.reduce((n, r) => n + Number(r[k]), 0);
+    for (const k of ['mailboxes', 'sentInternal', 'sentExternal', 'receivedInternal', 'receivedExternal', 'storageBytes'] as const) {
+      assert.equal(sum(byLevel, k), sum([...byAgency.values()], k), k);
+    }
+    const [{ n }] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM usage_events WHERE event = 'accepted' AND direction = 'out' AND (at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN '2026-03-01' AND '2026-03-31'`,
+      { type: QueryTypes.SELECT },
+    );
+    assert.equal(sum(byLevel, 'sentExternal'), n, 'the report equals a direct count over the events');
+  });
+
+  it('shows an agency admin only their subtree', async () => {
+    const rows = await usageReport(db, usageSources(db), { by: 'agency', from: '2026-03-01', to: '2026-03-31', scopes: [agencyPath.HY] });
+    assert.deepEqual(rows.map((r) => r.group).sort(), ['HY', 'XD']);
+  });
+
+  it('govmail report usage writes CSV, JSON and XLSX, and explains bad options', async () => {
+    const dir = testDataDir('govmail-report-');
+    const env = { DATABASE_URL: url, GOVMAIL_LOG_LEVEL: 'warn' };
+    try {
+      const csv = await govmail(['report', 'usage', '--by', 'level', '--from', '2026-03-01', '--to', '2026-03-31', '--data', dir], { env });
+      assert.equal(csv.code, 0, csv.stderr);
+      const lines = csv.stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
+      assert.match(lines[0], /^Mã \/ Code,Tên \/ Name,Cấp \/ Level,Hộp thư \/ Mailboxes,/);
+      assert.match(lines.find((l) => l.startsWith('"department"'))!, /^"department","department","department","2","2","31","11"/);
+      const json = await govmail(['report', 'usage', '--by', 'agency', '--from', '2026-03-01', '--to', '2026-03-31', '--format', 'json', '--data', dir], { env });
+      assert.equal(JSON.parse(json.stdout).find((r: UsageReportRow) => r.group === 'XD').receivedInternal, 3);
+      const file = `${dir}/usage.xlsx`;
+      const xlsx = await govmail(['report', 'usage', '--by', 'agency', '--from', '2026-03-01', '--to', '2026-03-31', '--format', 'xlsx', '--out', file, '--data', dir], { env });
+      assert.equal(xlsx.code, 0, xlsx.stderr);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(file);
+      const names = wb.worksheets[0].getColumn(2).values as unknown[];
+      assert.ok(names.includes('UBND xã Đông Phong'));
+      const noOut = await govmail(['report', 'usage', '--format', 'xlsx', '--data', dir], { env });
+      assert.notEqual(noOut.code, 0);
+      assert.match(noOut.stderr, /--out/);
+      const badDate = await govmail(['report', 'usage', '--from', '1/3/2026', '--data', dir], { env });
+      assert.match(badDate.stderr, /from: cần ngày dạng YYYY-MM-DD.*expected a date YYYY-MM-DD/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
