@@ -9,6 +9,8 @@ import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from './dir
 import { transferMailbox, resetPassword, archiveMailbox } from './lifecycle.js';
 import { csvDocument } from './csv.js';
 import { checkReportOptions, reportCsv, reportXlsx, usageReport, type UsageSources } from './reports.js';
+import { approveCertificate, certificateCounts, certificatePath, certificateRequestPath, listCertificates, rejectCertificate, requestCertificate, type SignerContext } from './certificates.js';
+import { revokeCertificate } from '../signer/index.js';
 
 /**
  * The admin REST API. Authorisation lives in one place: every route under /api/admin declares
@@ -58,7 +60,7 @@ function scopeFilter(scopes: Array<string | null>, column: string, firstParam: n
   return { sql: `${column} LIKE ANY (ARRAY[${scopes.map((_, i) => `$${firstParam + i} || '%'`).join(', ')}])`, bind: scopes as string[] };
 }
 
-export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; defaultQuota: string; secureCookies: boolean; usage?: UsageSources }): Promise<void> {
+export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; defaultQuota: string; secureCookies: boolean; usage?: UsageSources; signer?: SignerContext }): Promise<void> {
   const { db } = opts;
   await app.register(cookie);
 
@@ -334,4 +336,54 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
     }
     return { items: rows };
   });
+
+  const signer = (): SignerContext => {
+    if (!opts.signer) throw new GovmailError('SIGNER_UNAVAILABLE', 'the signer is not wired in this server', 'máy chủ này chưa có dịch vụ chứng thư', 503);
+    return opts.signer;
+  };
+  const requestId = (req: FastifyRequest) => Number((req.params as { id: string }).id);
+
+  app.get('/api/admin/certificates', { config: { access: { action: 'cert.request', targets: async (req) => ((req.query as any).agency ? [await agencyPath(db, (req.query as any).agency)] : []) } } }, async (req) => ({
+    items: await listCertificates(db, scopeOf(req.principal!, 'cert.request'), { agency: (req.query as any).agency }),
+  }));
+
+  app.post('/api/admin/certificates/requests', {
+    schema: {
+      body: {
+        type: 'object',
+        required: ['agency', 'profile', 'mailbox'],
+        properties: { agency: { type: 'string' }, profile: { type: 'string', enum: ['organisation', 'individual'] }, mailbox: { type: 'string' }, renewalOf: { type: 'string' } },
+        additionalProperties: false,
+      },
+    },
+    config: { access: { action: 'cert.request', targets: async (req) => [await agencyPath(db, (req.body as any)?.agency)] } },
+  }, async (req, reply) => reply.code(201).send(await requestCertificate(db, req.body as any, { actor: req.principal!.id, ip: req.ip })));
+
+  app.post('/api/admin/certificates/requests/:id/approve', {
+    config: { access: { action: 'cert.approve', targets: async (req) => [await certificateRequestPath(db, requestId(req))] } },
+  }, async (req) => {
+    const issued = await approveCertificate(db, signer(), requestId(req), { actor: req.principal!.id, ip: req.ip });
+    // The PKCS#12 and its password go back once, to the approver who hands them over; neither is stored.
+    return { serial: issued.serial, certificatePem: issued.certificatePem, p12: issued.p12.toString('base64'), password: issued.password };
+  });
+
+  app.post('/api/admin/certificates/requests/:id/reject', {
+    schema: { body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1 } }, additionalProperties: false } },
+    config: { access: { action: 'cert.approve', targets: async (req) => [await certificateRequestPath(db, requestId(req))] } },
+  }, async (req) => {
+    await rejectCertificate(db, requestId(req), (req.body as any).reason, { actor: req.principal!.id, ip: req.ip });
+    return { status: 'rejected' };
+  });
+
+  app.post('/api/admin/certificates/:serial/revoke', {
+    schema: { body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string' } }, additionalProperties: false } },
+    config: { access: { action: 'cert.request', targets: async (req) => [await certificatePath(db, (req.params as any).serial)] } },
+  }, async (req) => {
+    const r = await revokeCertificate(db, signer().kek, (req.params as any).serial, (req.body as any).reason, req.principal!.id);
+    return { serial: r.serial, revokedAt: r.revokedAt };
+  });
+
+  app.get('/api/admin/reports/certificates', { config: { access: { action: 'report.read', targets: async () => [] } } }, async (req) => ({
+    items: await certificateCounts(db, scopeOf(req.principal!, 'report.read')),
+  }));
 }

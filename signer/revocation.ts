@@ -125,3 +125,13 @@ export async function certificateStatus(db: Sequelize, caId: number, serial: str
   if (!row) return { serial, status: 'unknown' };
   return row.status === 'revoked' ? { serial, status: 'revoked', revokedAt: new Date(row.revoked_at!), reason: row.revocation_reason ?? 0 } : { serial, status: 'good' };
 }
+
+/** Status and expiry of certificates by serial, for the administration's lists and counts. */
+export async function certificateStates(db: Sequelize, serials: string[]): Promise<Array<{ serial: string; status: 'good' | 'revoked'; notAfter: Date }>> {
+  if (!serials.length) return [];
+  const rows = await db.query<{ serial: string; status: 'good' | 'revoked'; not_after: Date }>(
+    'SELECT serial, status, not_after FROM signer_certificates WHERE serial = ANY ($1::text[])',
+    { bind: [serials], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => ({ serial: r.serial, status: r.status, notAfter: new Date(r.not_after) }));
+}

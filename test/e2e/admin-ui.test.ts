@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import type { Sequelize } from 'sequelize';
-import { freshDatabase, freePort } from '../support/postgres.js';
+import { freshDatabase, freePort, testDataDir } from '../support/postgres.js';
 import { launchChromium, ensureUiBuilt } from '../support/browser.js';
 import { allMigrations } from '../../cli/migrations.js';
 import { buildHttpApp } from '../../cli/http.js';
@@ -28,7 +28,7 @@ describe('admin UI in Chromium', function () {
     await addMailbox(db, { address: 'quantri@bac-kan.gov.vn', displayName: 'Quản trị tỉnh', password: 'mat-khau-quan-tri-2026', agencyId }, { defaultQuota: '1G' });
     await grantRole(db, 'quantri@bac-kan.gov.vn', 'superadmin', null);
     const port = await freePort();
-    app = await buildHttpApp(loadConfig({ httpPort: port }, {}), db);
+    app = await buildHttpApp(loadConfig({ httpPort: port, dataDir: testDataDir('govmail-ui-') }, {}), db);
     await app.listen({ host: '127.0.0.1', port });
     base = `http://127.0.0.1:${port}`;
     browser = await launchChromium();

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Sequelize } from 'sequelize';
-import { freshDatabase } from '../support/postgres.js';
+import { freshDatabase, testDataDir } from '../support/postgres.js';
+import { initCa } from '../../signer/index.js';
+import { loadKek } from '../../core/kek.js';
 import { allMigrations } from '../../cli/migrations.js';
 import { buildHttpApp } from '../../cli/http.js';
-import { loadConfig } from '../../core/config.js';
-import { addAgency, addDomain, addMailbox, grantRole, createToken } from '../../admin/index.js';
+import { loadConfig, pkiBaseUrl } from '../../core/config.js';
+import { addAgency, addDomain, addMailbox, grantRole, createToken, requestCertificate } from '../../admin/index.js';
 
 /**
  * The role/scope matrix: every admin route, called by every kind of caller, against an agency inside
@@ -40,7 +42,9 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
 
   before(async () => {
     ({ db } = await freshDatabase(allMigrations()));
-    app = await buildHttpApp(loadConfig({}, {}), db);
+    const config = loadConfig({ dataDir: testDataDir('govmail-scope-') }, {});
+    app = await buildHttpApp(config, db);
+    await initCa(db, loadKek(config.dataDir, {}), { organization: 'UBND tỉnh', algorithm: 'p-256', pkiUrl: pkiBaseUrl(config), actor: 'test' });
     await addDomain(db, 'example.gov.vn');
     await addAgency(db, { code: 'T', name: 'UBND tỉnh', level: 'province', domain: 'example.gov.vn' });
     await addAgency(db, { code: 'H1', name: 'UBND huyện Một', level: 'district', parentCode: 'T' });
@@ -63,6 +67,9 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
       auth[caller] = { cookie, 'x-csrf-token': res.json().csrfToken };
     }
     await box('bystander', 'T');
+    await db.query(`UPDATE agencies SET mst = '0100000001' WHERE code IN ('X1', 'H2')`);
+    await box('vanthu.x1', 'X1');
+    await box('vanthu.h2', 'H2');
     const token = await createToken(db, { name: 'Hệ thống QLVB huyện Một', agencyCode: 'H1', scopes: ['mailbox.read', 'mail.send'] }, { actor: 'test' });
     auth.token = { authorization: `Bearer ${token.token}` };
     auth.anonymous = {};
@@ -85,6 +92,8 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
       { route: 'POST /api/admin/mailboxes', where, allowed: admins, request: (n) => ({ method: 'POST', url: '/api/admin/mailboxes', payload: { address: `new${n}@example.gov.vn`, displayName: 'Người mới', agency } }) },
       { route: 'POST /api/admin/roles', where, allowed: admins, request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'user', agency } }) },
       { route: 'POST /api/admin/tokens', where, allowed: admins, request: (n) => ({ method: 'POST', url: '/api/admin/tokens', payload: { name: `t${n}`, agency, scopes: ['mailbox.read'] } }) },
+      { route: 'GET /api/admin/certificates', where, allowed: admins, request: () => ({ method: 'GET', url: `/api/admin/certificates?agency=${agency}` }) },
+      { route: 'POST /api/admin/certificates/requests', where, allowed: admins, request: () => ({ method: 'POST', url: '/api/admin/certificates/requests', payload: { agency, profile: 'organisation', mailbox: `vanthu.${agency.toLowerCase()}@example.gov.vn` } }) },
     );
   }
   cases.push(
@@ -94,6 +103,7 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     { route: 'GET /api/admin/audit', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit?action=role.grant' }) },
     { route: 'GET /api/admin/audit/export', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit/export?target=bystander' }) },
     { route: 'POST /api/admin/roles', where: 'global', allowed: ['superadmin'], request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'superadmin' } }) },
+    { route: 'GET /api/admin/reports/certificates', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/reports/certificates' }) },
     { route: 'GET /api/admin/reports/usage', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/reports/usage?by=agency&from=2026-01-01&to=2026-01-31' }) },
   );
   // Routes whose target is a fresh object per call: built in the test body below.
@@ -104,6 +114,9 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     'POST /api/admin/mailboxes/{address}/transfer',
     'POST /api/admin/mailboxes/{address}/reset-password',
     'POST /api/admin/mailboxes/{address}/archive',
+    'POST /api/admin/certificates/requests/{id}/approve',
+    'POST /api/admin/certificates/requests/{id}/reject',
+    'POST /api/admin/certificates/{serial}/revoke',
   ];
 
   it('covers every admin route in the OpenAPI document', async () => {
@@ -153,6 +166,35 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
           : caller === 'districtAdmin'
             ? { moveIn: 200, moveOut: 403, suspendIn: 200, suspendOut: 403, resumeOut: 403, resetIn: 200, resetOut: 403, transferOut: 403, archiveOut: 403, transferIn: 200, archiveIn: 200 }
             : Object.fromEntries(['moveIn', 'moveOut', 'suspendIn', 'suspendOut', 'resumeOut', 'resetIn', 'resetOut', 'transferOut', 'archiveOut', 'transferIn', 'archiveIn'].map((k) => [k, deny]));
+      assert.deepEqual(results, expected, caller);
+    }
+  });
+
+  it('approves and rejects certificate requests only as superadmin, revokes only inside the subtree', async () => {
+    const request = async (agency: string) => (await requestCertificate(db, { agency, profile: 'organisation', mailbox: `vanthu.${agency.toLowerCase()}@example.gov.vn` }, { actor: 'test' })).id;
+    const approve = async (id: number) => {
+      const res = await app.inject({ method: 'POST', url: `/api/admin/certificates/requests/${id}/approve`, headers: auth.superadmin });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().serial as string;
+    };
+    for (const caller of CALLERS) {
+      const post = async (url: string, payload?: Record<string, string>) => (await app.inject({ method: 'POST', url, payload, headers: auth[caller] })).statusCode;
+      const serialIn = await approve(await request('X1'));
+      const serialOut = await approve(await request('H2'));
+      const results = {
+        approveIn: await post(`/api/admin/certificates/requests/${await request('X1')}/approve`),
+        approveOut: await post(`/api/admin/certificates/requests/${await request('H2')}/approve`),
+        rejectIn: await post(`/api/admin/certificates/requests/${await request('X1')}/reject`, { reason: 'thiếu hồ sơ' }),
+        revokeOut: await post(`/api/admin/certificates/${serialOut}/revoke`, { reason: 'superseded' }),
+        revokeIn: await post(`/api/admin/certificates/${serialIn}/revoke`, { reason: 'superseded' }),
+      };
+      const deny = caller === 'anonymous' ? 401 : 403;
+      const expected =
+        caller === 'superadmin'
+          ? { approveIn: 200, approveOut: 200, rejectIn: 200, revokeOut: 200, revokeIn: 200 }
+          : caller === 'districtAdmin'
+            ? { approveIn: 403, approveOut: 403, rejectIn: 403, revokeOut: 403, revokeIn: 200 }
+            : { approveIn: deny, approveOut: deny, rejectIn: deny, revokeOut: deny, revokeIn: deny };
       assert.deepEqual(results, expected, caller);
     }
   });
