@@ -357,12 +357,13 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
       },
     },
     config: { access: { action: 'cert.request', targets: async (req) => [await agencyPath(db, (req.body as any)?.agency)] } },
-  }, async (req, reply) => reply.code(201).send(await requestCertificate(db, req.body as any, { actor: req.principal!.id, ip: req.ip })));
+  }, async (req, reply) => reply.code(201).send(await requestCertificate(db, req.body as any, { actor: req.principal!.id, ip: req.ip }, opts.signer?.dataDir)));
 
   app.post('/api/admin/certificates/requests/:id/approve', {
+    schema: { body: { type: ['object', 'null'], properties: { validityDays: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
     config: { access: { action: 'cert.approve', targets: async (req) => [await certificateRequestPath(db, requestId(req))] } },
   }, async (req) => {
-    const issued = await approveCertificate(db, signer(), requestId(req), { actor: req.principal!.id, ip: req.ip });
+    const issued = await approveCertificate(db, signer(), requestId(req), { actor: req.principal!.id, ip: req.ip }, { validityDays: (req.body as { validityDays?: number } | null)?.validityDays });
     // The PKCS#12 and its password go back once, to the approver who hands them over; neither is stored.
     return { serial: issued.serial, certificatePem: issued.certificatePem, p12: issued.p12.toString('base64'), password: issued.password };
   });

@@ -1,3 +1,4 @@
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Migration } from '../core/db.js';
 import { audit } from '../core/audit.js';
@@ -45,6 +46,19 @@ export const certificateMigrations: Migration[] = [
       `);
     },
   },
+  {
+    name: 'admin-0008-certificate-expiry-notices',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE admin_cert_notices (
+          serial text NOT NULL,
+          threshold_days integer NOT NULL,
+          sent_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (serial, threshold_days)
+        );
+      `);
+    },
+  },
 ];
 
 export interface CertificateRequestInput {
@@ -56,7 +70,7 @@ export interface CertificateRequestInput {
 }
 
 /** The subject from our records: the agency (name, tax and budget codes) and the holder's mailbox. */
-async function subjectFromRecords(db: Sequelize, agencyId: number, mailboxAddress: string, profile: 'organisation' | 'individual'): Promise<{ subject: Subject; mailboxId: number }> {
+async function subjectFromRecords(db: Sequelize, agencyId: number, mailboxAddress: string, profile: 'organisation' | 'individual', dataDir?: string): Promise<{ subject: Subject; mailboxId: number }> {
   const [row] = await db.query<{ id: number; address: string; display_name: string; position: string | null; cccd: string | null; agency_id: number | null; agency_name: string; mst: string | null; mns: string | null }>(
     `SELECT m.id, m.address, m.display_name, m.position, m.cccd, m.agency_id, a.name AS agency_name, a.mst, a.mns
        FROM mailboxes m JOIN agencies a ON a.id = $2 WHERE m.address = $1`,
@@ -64,7 +78,7 @@ async function subjectFromRecords(db: Sequelize, agencyId: number, mailboxAddres
   );
   if (!row) throw new NotFoundError('mailbox', 'hộp thư', mailboxAddress);
   if (row.agency_id !== agencyId) throw new InvalidInputError('mailbox', 'a mailbox of the requesting agency', 'hộp thư thuộc cơ quan đề nghị', mailboxAddress);
-  const p = getProfile(profile);
+  const p = getProfile(profile, dataDir);
   const raw: Record<string, unknown> =
     profile === 'organisation'
       ? { commonName: row.agency_name, organization: row.agency_name, email: row.address, mst: row.mst ?? undefined, mns: row.mns ?? undefined }
@@ -72,11 +86,12 @@ async function subjectFromRecords(db: Sequelize, agencyId: number, mailboxAddres
   return { subject: parseSubject(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), p), mailboxId: row.id };
 }
 
-export async function requestCertificate(db: Sequelize, input: CertificateRequestInput, by: Actor): Promise<{ id: number; subject: Subject }> {
+/** `dataDir` selects the province's own profiles (DATA/profiles), as approval will. */
+export async function requestCertificate(db: Sequelize, input: CertificateRequestInput, by: Actor, dataDir?: string): Promise<{ id: number; subject: Subject }> {
   if (input.profile !== 'organisation' && input.profile !== 'individual') throw new InvalidInputError('profile', 'organisation or individual', 'organisation hoặc individual', input.profile);
   const agency = await getAgency(db, input.agency);
   if (!agency) throw new NotFoundError('agency', 'cơ quan', input.agency);
-  const { subject, mailboxId } = await subjectFromRecords(db, agency.id, input.mailbox, input.profile);
+  const { subject, mailboxId } = await subjectFromRecords(db, agency.id, input.mailbox, input.profile, dataDir);
   return db.transaction(async (t) => {
     const [row] = await db.query<{ id: number }>(
       `INSERT INTO admin_cert_requests (agency_id, mailbox_id, profile, subject, renewal_of, requested_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
@@ -111,12 +126,12 @@ export async function certificatePath(db: Sequelize, serial: string): Promise<st
   return row?.path ?? null;
 }
 
-export async function approveCertificate(db: Sequelize, signer: SignerContext, id: number, by: Actor): Promise<{ serial: string; certificatePem: string; p12: Buffer; password: string }> {
+export async function approveCertificate(db: Sequelize, signer: SignerContext, id: number, by: Actor, o: { validityDays?: number } = {}): Promise<{ serial: string; certificatePem: string; p12: Buffer; password: string }> {
   return db.transaction(async (t) => {
     const r = await lockedRequest(db, id, t);
     const password = generatePassword();
     const issued = await issueCertificate(db, signer.kek, {
-      profile: getProfile(r.profile, signer.dataDir), subject: r.subject, key: { kind: 'p12', password }, renewalOf: r.renewal_of ?? undefined, pkiUrl: signer.pkiUrl, actor: by.actor,
+      profile: getProfile(r.profile, signer.dataDir), subject: r.subject, key: { kind: 'p12', password }, validityDays: o.validityDays, renewalOf: r.renewal_of ?? undefined, pkiUrl: signer.pkiUrl, actor: by.actor,
     });
     await db.query(`UPDATE admin_cert_requests SET status = 'issued', serial = $2, decided_by = $3, decided_at = now() WHERE id = $1`, { bind: [id, issued.serial, by.actor], transaction: t });
     await audit(db, { actor: by.actor, action: 'cert.approve', target: String(id), after: { serial: issued.serial }, ip: by.ip }, t);
@@ -193,4 +208,68 @@ export async function certificateCounts(db: Sequelize, scopes: Array<string | nu
     counts.set(key, c);
   }
   return [...counts.values()].sort((a, b) => LEVELS.indexOf(a.level as (typeof LEVELS)[number]) - LEVELS.indexOf(b.level as (typeof LEVELS)[number]) || a.profile.localeCompare(b.profile));
+}
+
+/** Warnings go out when 60, 30 and 7 days are left; each threshold once per certificate. */
+export const EXPIRY_THRESHOLDS_DAYS = [60, 30, 7] as const;
+
+export interface ExpiryNotice {
+  serial: string;
+  holder: string;
+  commonName: string;
+  agency: string;
+  notAfter: Date;
+  daysLeft: number;
+  /** the threshold this notice is for, and every larger one it makes redundant */
+  thresholds: number[];
+}
+
+/** Valid certificates that crossed a warning threshold not yet notified (only the nearest one is sent). */
+export async function dueExpiryNotices(db: Sequelize, now = new Date()): Promise<ExpiryNotice[]> {
+  const rows = await db.query<{ serial: string; holder: string; subject: Subject; agency: string; sent: number[] | null }>(
+    `SELECT r.serial, m.address AS holder, r.subject, a.name AS agency,
+            (SELECT array_agg(n.threshold_days) FROM admin_cert_notices n WHERE n.serial = r.serial) AS sent
+       FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id JOIN mailboxes m ON m.id = r.mailbox_id
+      WHERE r.serial IS NOT NULL AND m.active`,
+    { type: QueryTypes.SELECT },
+  );
+  const states = new Map((await certificateStates(db, rows.map((r) => r.serial))).map((s) => [s.serial, s]));
+  const notices: ExpiryNotice[] = [];
+  for (const r of rows) {
+    const s = states.get(r.serial);
+    if (!s || s.status !== 'good' || s.notAfter <= now) continue;
+    const daysLeft = Math.ceil((s.notAfter.getTime() - now.getTime()) / 86_400_000);
+    const crossed = EXPIRY_THRESHOLDS_DAYS.filter((t) => daysLeft <= t && !(r.sent ?? []).includes(t));
+    if (crossed.length) notices.push({ serial: r.serial, holder: r.holder, commonName: r.subject.commonName ?? '', agency: r.agency, notAfter: s.notAfter, daysLeft, thresholds: crossed });
+  }
+  return notices;
+}
+
+export async function recordExpiryNotice(db: Sequelize, notice: ExpiryNotice, transaction: import('sequelize').Transaction): Promise<void> {
+  for (const t of notice.thresholds) {
+    await db.query('INSERT INTO admin_cert_notices (serial, threshold_days) VALUES ($1, $2) ON CONFLICT DO NOTHING', { bind: [notice.serial, t], transaction });
+  }
+}
+
+/** The warning mail, Vietnamese first, as an RFC 5322 message. */
+export async function expiryNoticeMessage(notice: ExpiryNotice, from: string): Promise<Buffer> {
+  const date = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'long' }).format(notice.notAfter);
+  const text = [
+    `Chứng thư số của ${notice.commonName} (${notice.agency}) sẽ hết hạn sau ${notice.daysLeft} ngày, vào ${date}.`,
+    `Số hiệu: ${notice.serial}`,
+    'Đề nghị quản trị viên của cơ quan gửi đề nghị gia hạn trên trang quản trị GovMail.',
+    '',
+    `The certificate of ${notice.commonName} (${notice.agency}) expires in ${notice.daysLeft} days, on ${notice.notAfter.toISOString().slice(0, 10)}.`,
+    `Serial: ${notice.serial}`,
+    "Please ask your agency's administrator to request a renewal in the GovMail administration.",
+  ].join('\n');
+  return new MailComposer({
+    from,
+    to: notice.holder,
+    subject: `Chứng thư số sắp hết hạn (${notice.daysLeft} ngày) / Certificate expires in ${notice.daysLeft} days`,
+    text,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  })
+    .compile()
+    .build();
 }

@@ -27,8 +27,10 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
       return reply.code(503).send({ status: 'database unavailable' });
     }
   });
-  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db) });
-  await app.register(pkiRoutes, { db, kek: loadKek(config.dataDir), pkiUrl: pkiBaseUrl(config) });
+  const kek = loadKek(config.dataDir);
+  const signer = { kek, pkiUrl: pkiBaseUrl(config), dataDir: config.dataDir };
+  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db), signer });
+  await app.register(pkiRoutes, { db, kek, pkiUrl: signer.pkiUrl });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));

@@ -8,6 +8,7 @@ import { startDovecot, ensureSelfSignedCertificate, createLmtpClient, type Dovec
 import { startSmtpServices } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { refreshCrls } from '../signer/index.js';
+import { sendCertificateExpiryNotices } from './notices.js';
 import { ensureDebianPackages } from './packages.js';
 import { prepareDataDir } from './context.js';
 import { allMigrations } from './migrations.js';
@@ -61,13 +62,17 @@ export async function runStart(opts: { data?: string }): Promise<void> {
     },
     () => startHttp(config, db),
     async () => {
-      // CRLs are re-issued on every revocation; this keeps them fresh when nothing is revoked.
+      // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
+      // once), and certificate holders are warned 60/30/7 days before expiry.
       const kek = loadKek(config.dataDir);
-      const tick = () => refreshCrls(db, kek).catch((err) => log.error({ err: (err as Error).message }, 'CRL refresh failed'));
+      const tick = async () => {
+        await refreshCrls(db, kek).catch((err) => log.error({ err: (err as Error).message }, 'CRL refresh failed'));
+        await sendCertificateExpiryNotices(db, config).catch((err) => log.error({ err: (err as Error).message }, 'certificate expiry notices failed'));
+      };
       await tick();
       const timer = setInterval(tick, 3_600_000);
       timer.unref();
-      return { name: 'crl-refresh', listening: [`PKI http://${config.listenHost}:${config.httpPort}/pki (CRL, OCSP, CA certificates)`], stop: async () => clearInterval(timer) };
+      return { name: 'upkeep', listening: [`PKI http://${config.listenHost}:${config.httpPort}/pki (CRL, OCSP, CA certificates)`], stop: async () => clearInterval(timer) };
     },
   ]);
 

@@ -66,3 +66,4 @@ export async function startSmtpServices(o: {
     },
   };
 }
+export { enqueue, type NewJob } from './queue.js';

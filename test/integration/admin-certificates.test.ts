@@ -8,6 +8,8 @@ import { allMigrations } from '../../cli/migrations.js';
 import { loadKek } from '../../core/kek.js';
 import { initCa, revokeCertificate } from '../../signer/index.js';
 import { freshDatabase, testDataDir } from '../support/postgres.js';
+import { sendCertificateExpiryNotices } from '../../cli/notices.js';
+import { simpleParser } from 'mailparser';
 
 describe('admin/certificates — request, approve, issue, revoke, count (real PostgreSQL, judged by openssl)', function () {
   this.timeout(120_000);
@@ -85,5 +87,27 @@ describe('admin/certificates — request, approve, issue, revoke, count (real Po
       { level: 'department', profile: 'individual', valid: 1, revoked: 0, expiringIn60Days: 0 },
       { level: 'department', profile: 'organisation', valid: 1, revoked: 0, expiringIn60Days: 0 },
     ]);
+  });
+
+  it('warns the holder by mail 60/30/7 days before expiry, each warning once, through the queue', async () => {
+    const req = await requestCertificate(db, { agency: 'STP', profile: 'individual', mailbox: 'huong.stp@bacninh.gov.vn' }, by);
+    const { serial } = await approveCertificate(db, signer, req.id, by, { validityDays: 20 });
+    const queued = async () =>
+      db.query<{ message: Buffer; address: string; sender: string }>(
+        `SELECT q.message, r.address, q.sender FROM smtp_queue q JOIN smtp_queue_recipients r ON r.queue_id = q.id ORDER BY q.id`,
+        { type: QueryTypes.SELECT },
+      );
+    assert.equal(await sendCertificateExpiryNotices(db, { queueRetryMaxSeconds: 3600 }), 1, 'only the 20-day certificate is due');
+    const [first] = await queued();
+    assert.equal(first.address, 'huong.stp@bacninh.gov.vn');
+    assert.equal(first.sender, '', 'null sender: a warning never bounces back');
+    const mail = await simpleParser(first.message);
+    assert.equal(mail.subject, 'Chứng thư số sắp hết hạn (20 ngày) / Certificate expires in 20 days');
+    assert.match(mail.text!, new RegExp(`Số hiệu: ${serial}`));
+    assert.equal(await sendCertificateExpiryNotices(db, { queueRetryMaxSeconds: 3600 }), 0, 'the 30-day warning (which covers 60) goes once');
+    const inTwoWeeks = new Date(Date.now() + 14 * 86_400_000);
+    assert.equal(await sendCertificateExpiryNotices(db, { queueRetryMaxSeconds: 3600 }, inTwoWeeks), 1);
+    assert.match((await simpleParser((await queued())[1].message)).subject!, /\(6 ngày\)/);
+    assert.equal(await sendCertificateExpiryNotices(db, { queueRetryMaxSeconds: 3600 }, inTwoWeeks), 0);
   });
 });
