@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, FastifyReply, FastifyError } from
 import cookie from '@fastify/cookie';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
-import { can, scopeOf, type Action, type Principal } from './roles.js';
+import { can, scopeFilter, scopeOf, type Action, type Principal } from './roles.js';
 import { login, logout, sessionPrincipal, tokenPrincipal, grantRole, createToken } from './auth.js';
 import { addAgency, getAgency, moveAgency, LEVELS } from './agencies.js';
 import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from './directory.js';
@@ -54,11 +54,6 @@ const pageQuery = {
 } as const;
 
 /** SQL filter for "agencies inside any of these subtrees"; a null scope means everywhere. */
-function scopeFilter(scopes: Array<string | null>, column: string, firstParam: number): { sql: string; bind: string[] } {
-  if (scopes.includes(null)) return { sql: 'true', bind: [] };
-  if (!scopes.length) return { sql: 'false', bind: [] };
-  return { sql: `${column} LIKE ANY (ARRAY[${scopes.map((_, i) => `$${firstParam + i} || '%'`).join(', ')}])`, bind: scopes as string[] };
-}
 
 export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; defaultQuota: string; secureCookies: boolean; usage?: UsageSources; signer?: SignerContext }): Promise<void> {
   const { db } = opts;

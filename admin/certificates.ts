@@ -7,6 +7,7 @@ import type { Kek } from '../core/kek.js';
 import { certificateStates, getProfile, issueCertificate, parseSubject, type Subject } from '../signer/index.js';
 import { getAgency, LEVELS } from './agencies.js';
 import { generatePassword, type Actor } from './directory.js';
+import { scopeFilter } from './roles.js';
 
 /**
  * The certificate lifecycle as the administration sees it: an agency admin requests a certificate
@@ -161,13 +162,14 @@ export interface CertificateListItem {
 
 /** Requests and certificates of the agencies in scope (null = all), newest first. */
 export async function listCertificates(db: Sequelize, scopes: Array<string | null>, o: { agency?: string; limit?: number } = {}): Promise<CertificateListItem[]> {
-  const unrestricted = scopes.includes(null);
+  const f = scopeFilter(scopes, 'a.path', 1);
+  const n = f.bind.length;
   const rows = await db.query<{ id: number; code: string; profile: string; holder: string | null; subject: Subject; status: CertificateListItem['status']; serial: string | null; requested_at: Date }>(
     `SELECT r.id, a.code, r.profile, m.address AS holder, r.subject, r.status, r.serial, r.requested_at
        FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id LEFT JOIN mailboxes m ON m.id = r.mailbox_id
-      WHERE ($1::boolean OR a.path LIKE ANY ($2::text[])) AND ($3::text IS NULL OR a.code = $3)
-      ORDER BY r.id DESC LIMIT $4`,
-    { bind: [unrestricted, scopes.filter((s): s is string => s !== null).map((s) => `${s}%`), o.agency ?? null, o.limit ?? 200], type: QueryTypes.SELECT },
+      WHERE ${f.sql} AND ($${n + 1}::text IS NULL OR a.code = $${n + 1})
+      ORDER BY r.id DESC LIMIT $${n + 2}`,
+    { bind: [...f.bind, o.agency ?? null, o.limit ?? 200], type: QueryTypes.SELECT },
   );
   const states = new Map((await certificateStates(db, rows.flatMap((r) => (r.serial ? [r.serial] : [])))).map((s) => [s.serial, s]));
   return rows.map((r) => {
@@ -187,11 +189,11 @@ export interface CertificateCount {
 
 /** Certificates per level and profile ("province 150, district 177, commune 92"). */
 export async function certificateCounts(db: Sequelize, scopes: Array<string | null> = [null]): Promise<CertificateCount[]> {
-  const unrestricted = scopes.includes(null);
+  const f = scopeFilter(scopes, 'a.path', 1);
   const rows = await db.query<{ level: string; profile: string; serial: string }>(
     `SELECT a.level, r.profile, r.serial FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id
-      WHERE r.serial IS NOT NULL AND ($1::boolean OR a.path LIKE ANY ($2::text[]))`,
-    { bind: [unrestricted, scopes.filter((s): s is string => s !== null).map((s) => `${s}%`)], type: QueryTypes.SELECT },
+      WHERE r.serial IS NOT NULL AND ${f.sql}`,
+    { bind: f.bind, type: QueryTypes.SELECT },
   );
   const states = new Map((await certificateStates(db, rows.map((r) => r.serial))).map((s) => [s.serial, s]));
   const now = Date.now();

@@ -4,6 +4,7 @@ import type { Migration } from '../core/db.js';
 import { InvalidInputError } from '../core/errors.js';
 import { LEVELS } from './agencies.js';
 import { csvDocument } from './csv.js';
+import { scopeFilter } from './roles.js';
 
 /**
  * Usage reports: mailboxes provisioned, active users, messages sent and received (internal vs
@@ -131,12 +132,11 @@ export function checkReportOptions(o: { by?: string; from?: string; to?: string 
 /** The report, one row per agency (its own mailboxes) or per level, for days from..to inclusive. */
 export async function usageReport(db: Sequelize, sources: UsageSources, o: UsageReportOptions): Promise<UsageReportRow[]> {
   await rollUpUsage(db, sources);
-  const scopes = o.scopes ?? [null];
-  const unrestricted = scopes.includes(null);
+  const f = scopeFilter(o.scopes ?? [null], 'a.path', 1);
   const mailboxes = await db.query<{ address: string; code: string | null; name: string | null; level: string | null; path: string | null }>(
     `SELECT m.address, a.code, a.name, a.level, a.path FROM mailboxes m LEFT JOIN agencies a ON a.id = m.agency_id
-      WHERE m.archived_at IS NULL AND ($1::boolean OR a.path LIKE ANY ($2::text[]))`,
-    { bind: [unrestricted, scopes.filter((s): s is string => s !== null).map((s) => `${s}%`)], type: QueryTypes.SELECT },
+      WHERE m.archived_at IS NULL AND ${f.sql}`,
+    { bind: f.bind, type: QueryTypes.SELECT },
   );
   const activeFrom = addDays(o.to, -(ACTIVE_DAYS - 1));
   const traffic = await db.query<{ mailbox: string; event: string; direction: string; in_period: number; in_active_window: number }>(

@@ -66,3 +66,10 @@ export function scopeOf(p: Principal, action: Action): Array<string | null> {
 export function isAction(x: string): x is Action {
   return (ACTIONS as readonly string[]).includes(x);
 }
+
+/** The SQL condition that keeps rows whose agency path lies within the given scopes (null = everything). */
+export function scopeFilter(scopes: Array<string | null>, column: string, firstParam: number): { sql: string; bind: string[] } {
+  if (scopes.includes(null)) return { sql: 'true', bind: [] };
+  if (!scopes.length) return { sql: 'false', bind: [] };
+  return { sql: `${column} LIKE ANY (ARRAY[${scopes.map((_, i) => `$${firstParam + i} || '%'`).join(', ')}])`, bind: scopes as string[] };
+}
