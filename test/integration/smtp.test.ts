@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { startSmtpEnv, type SmtpEnv } from '../support/mailenv.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
-import { addDomain, addMailbox, addAlias } from '../../admin/index.js';
+import { addDomain, addMailbox, addAlias, setMailboxActive } from '../../admin/index.js';
 import { createDkimKey } from '../../smtp/index.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 
@@ -166,6 +166,36 @@ describe('smtp — MX, submission and the outbound queue (real Dovecot and Postg
     const [rows] = await env.db.query(`SELECT event, direction, count(*)::int AS n FROM usage_events GROUP BY 1, 2 ORDER BY 1, 2`);
     const got = new Map((rows as any[]).map((r) => [`${r.event}/${r.direction}`, r.n]));
     for (const k of ['accepted/in', 'delivered/in', 'accepted/out', 'sent/out', 'bounced/out', 'deferred/out']) assert.ok((got.get(k) ?? 0) > 0, `no ${k} event in ${[...got.keys()]}`);
+  });
+
+  it('refuses a suspended mailbox at once over SMTP AUTH and IMAP, and lets it back in on resume', async () => {
+    const user = `tamdung@${D}`;
+    await addMailbox(env.db, { address: user, displayName: 'Tạm dừng', password: PW }, { defaultQuota: '1G' });
+    const imapLogin = async () => {
+      const c = new ImapFlow({ host: '127.0.0.1', port: env.dovecot.imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass: PW }, logger: false });
+      try {
+        await c.connect();
+        await c.logout();
+        return 'ok';
+      } catch (err) {
+        return (err as { authenticationFailed?: boolean }).authenticationFailed ? 'refused' : `error: ${(err as Error).message}`;
+      }
+    };
+    const smtpLogin = async () => {
+      try {
+        await submission(user).verify();
+        return 'ok';
+      } catch (err) {
+        return (err as { responseCode?: number }).responseCode === 535 ? 'refused' : `error: ${(err as Error).message}`;
+      }
+    };
+    // Logged in before: any cache Dovecot keeps is warm.
+    assert.deepEqual([await imapLogin(), await smtpLogin()], ['ok', 'ok']);
+    await setMailboxActive(env.db, user, false);
+    // The very next attempts, with no wait, are refused.
+    assert.deepEqual([await imapLogin(), await smtpLogin()], ['refused', 'refused']);
+    await setMailboxActive(env.db, user, true);
+    assert.deepEqual([await imapLogin(), await smtpLogin()], ['ok', 'ok']);
   });
 
   it('throttles repeated failed logins per account', async () => {
