@@ -22,6 +22,7 @@ export const ACTIVE_DAYS = 30;
 
 export interface UsageSources {
   dailyUsage(fromDay: string, toDay: string, timeZone: string): Promise<Array<{ day: string; mailbox: string; event: string; direction: string; messages: number; bytes: number }>>;
+  firstUsageDay(timeZone: string): Promise<string | undefined>;
   mailboxUsage(): Promise<Array<{ username: string; bytes: number; lastLogin: Date | null }>>;
 }
 
@@ -46,6 +47,25 @@ export const reportMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // A year's report reads 12 rows per mailbox and event instead of 365.
+    name: 'admin-0009-usage-monthly',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE admin_usage_monthly (
+          month date NOT NULL,              -- the first day of the month
+          mailbox text NOT NULL,
+          event text NOT NULL,
+          direction text NOT NULL,
+          messages integer NOT NULL,
+          bytes bigint NOT NULL,
+          PRIMARY KEY (month, mailbox, event, direction)
+        );
+        INSERT INTO admin_usage_monthly
+          SELECT date_trunc('month', day)::date, mailbox, event, direction, sum(messages), sum(bytes) FROM admin_usage_daily GROUP BY 1, 2, 3, 4;
+      `);
+    },
+  },
 ];
 
 const ROLLUP_LOCK = 7_340_021;
@@ -61,33 +81,49 @@ function addDays(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Days are rolled up a month at a time, so a first roll-up over years never holds them all in memory. */
+const ROLLUP_CHUNK_DAYS = 31;
+
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+
 /**
  * Brings the roll-ups up to date: every day after the last final one is recomputed (today included,
- * which stays open until tomorrow). Events are stamped when they happen, so a past day never changes.
+ * which stays open until tomorrow), then the months those days fall in. Events are stamped when they
+ * happen, so a past day never changes.
  */
-export async function rollUpUsage(db: Sequelize, sources: Pick<UsageSources, 'dailyUsage'>, now = new Date()): Promise<{ from: string; to: string; rows: number }> {
+export async function rollUpUsage(db: Sequelize, sources: Pick<UsageSources, 'dailyUsage' | 'firstUsageDay'>, now = new Date()): Promise<{ from: string; to: string; rows: number }> {
   const today = localDay(now);
   return db.transaction(async (t) => {
     await db.query(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK})`, { transaction: t });
     const [state] = await db.query<{ complete_through: string }>('SELECT complete_through::text FROM admin_usage_rollup', { type: QueryTypes.SELECT, transaction: t });
-    const from = state ? addDays(state.complete_through, 1) : '1970-01-01';
-    const rows = await sources.dailyUsage(from, today, REPORT_TIME_ZONE);
+    const from = state ? addDays(state.complete_through, 1) : ((await sources.firstUsageDay(REPORT_TIME_ZONE)) ?? today);
     await db.query('DELETE FROM admin_usage_daily WHERE day >= $1', { bind: [from], transaction: t });
-    for (let i = 0; i < rows.length; i += 5000) {
-      const chunk = rows.slice(i, i + 5000);
-      const bind: unknown[] = [];
-      const values = chunk.map((r) => {
-        bind.push(r.day, r.mailbox, r.event, r.direction, r.messages, r.bytes);
-        const n = bind.length;
-        return `($${n - 5}::date, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      await db.query(`INSERT INTO admin_usage_daily (day, mailbox, event, direction, messages, bytes) VALUES ${values.join(', ')}`, { bind, transaction: t });
+    let total = 0;
+    for (let start = from; start <= today; start = addDays(start, ROLLUP_CHUNK_DAYS)) {
+      const end = [addDays(start, ROLLUP_CHUNK_DAYS - 1), today].sort()[0];
+      const rows = await sources.dailyUsage(start, end, REPORT_TIME_ZONE);
+      total += rows.length;
+      // One statement per 50,000 rows: arrays bind as six parameters whatever the row count.
+      for (let i = 0; i < rows.length; i += 50_000) {
+        const chunk = rows.slice(i, i + 50_000);
+        await db.query(
+          `INSERT INTO admin_usage_daily (day, mailbox, event, direction, messages, bytes)
+           SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])`,
+          { bind: [chunk.map((r) => r.day), chunk.map((r) => r.mailbox), chunk.map((r) => r.event), chunk.map((r) => r.direction), chunk.map((r) => r.messages), chunk.map((r) => r.bytes)], transaction: t },
+        );
+      }
     }
+    await db.query('DELETE FROM admin_usage_monthly WHERE month >= $1', { bind: [monthOf(from)], transaction: t });
+    await db.query(
+      `INSERT INTO admin_usage_monthly
+         SELECT date_trunc('month', day)::date, mailbox, event, direction, sum(messages), sum(bytes) FROM admin_usage_daily WHERE day >= $1 GROUP BY 1, 2, 3, 4`,
+      { bind: [monthOf(from)], transaction: t },
+    );
     await db.query(
       `INSERT INTO admin_usage_rollup (one, complete_through) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET complete_through = EXCLUDED.complete_through`,
       { bind: [addDays(today, -1)], transaction: t },
     );
-    return { from, to: today, rows: rows.length };
+    return { from, to: today, rows: total };
   });
 }
 
@@ -139,22 +175,35 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
     { bind: f.bind, type: QueryTypes.SELECT },
   );
   const activeFrom = addDays(o.to, -(ACTIVE_DAYS - 1));
-  const traffic = await db.query<{ mailbox: string; event: string; direction: string; in_period: number; in_active_window: number }>(
-    `SELECT mailbox, event, direction,
-            coalesce(sum(messages) FILTER (WHERE day BETWEEN $1 AND $2), 0)::int AS in_period,
-            coalesce(sum(messages) FILTER (WHERE day BETWEEN $3 AND $2), 0)::int AS in_active_window
-       FROM admin_usage_daily WHERE day BETWEEN least($1::date, $3::date) AND $2 AND event IN ('accepted', 'delivered')
-      GROUP BY 1, 2, 3`,
-    { bind: [o.from, o.to, activeFrom], type: QueryTypes.SELECT },
+  // Whole months inside the period come from the monthly roll-up, the partial months at its edges
+  // from the daily one.
+  const firstWhole = o.from === monthOf(o.from) ? o.from : monthOf(addDays(monthOf(o.from), 31));
+  const afterLastWhole = monthOf(addDays(o.to, 1));
+  const traffic = await db.query<{ mailbox: string; event: string; direction: string; in_period: number }>(
+    `SELECT mailbox, event, direction, sum(messages)::int AS in_period FROM (
+        SELECT mailbox, event, direction, messages FROM admin_usage_monthly
+         WHERE month >= $3 AND month < $4 AND event IN ('accepted', 'delivered')
+        UNION ALL
+        SELECT mailbox, event, direction, messages FROM admin_usage_daily
+         WHERE day BETWEEN $1 AND $2 AND NOT (day >= $3 AND day < $4) AND event IN ('accepted', 'delivered')
+      ) t GROUP BY 1, 2, 3`,
+    { bind: [o.from, o.to, firstWhole, afterLastWhole], type: QueryTypes.SELECT },
   );
-  const perMailbox = new Map<string, { sentInternal: number; sentExternal: number; receivedInternal: number; receivedExternal: number; sentRecently: boolean }>();
+  const sentRecently = new Set(
+    (
+      await db.query<{ mailbox: string }>(
+        `SELECT DISTINCT mailbox FROM admin_usage_daily WHERE day BETWEEN $1 AND $2 AND event = 'accepted' AND direction <> 'in'`,
+        { bind: [activeFrom, o.to], type: QueryTypes.SELECT },
+      )
+    ).map((r) => r.mailbox),
+  );
+  const perMailbox = new Map<string, { sentInternal: number; sentExternal: number; receivedInternal: number; receivedExternal: number }>();
   for (const t of traffic) {
-    const m = perMailbox.get(t.mailbox) ?? { sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, sentRecently: false };
+    const m = perMailbox.get(t.mailbox) ?? { sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0 };
     // accepted from an authenticated user = sent by that mailbox; delivered = received by it.
     if (t.event === 'accepted' && t.direction !== 'in') {
       if (t.direction === 'out') m.sentExternal += t.in_period;
       else m.sentInternal += t.in_period;
-      if (t.in_active_window > 0) m.sentRecently = true;
     } else if (t.event === 'delivered') {
       if (t.direction === 'in') m.receivedExternal += t.in_period;
       else m.receivedInternal += t.in_period;
@@ -180,7 +229,7 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
     const s = store.get(mb.address);
     const login = s?.lastLogin?.getTime();
     row.mailboxes += 1;
-    if (t?.sentRecently || (login !== undefined && login >= windowStart && login < windowEnd)) row.activeUsers += 1;
+    if (sentRecently.has(mb.address) || (login !== undefined && login >= windowStart && login < windowEnd)) row.activeUsers += 1;
     row.sentInternal += t?.sentInternal ?? 0;
     row.sentExternal += t?.sentExternal ?? 0;
     row.receivedInternal += t?.receivedInternal ?? 0;

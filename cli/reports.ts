@@ -4,7 +4,7 @@ import type { Sequelize } from '../core/db.js';
 import { InvalidInputError } from '../core/errors.js';
 import { checkReportOptions, localDay, reportCsv, reportXlsx, usageReport, type UsageSources } from '../admin/index.js';
 import { mailboxUsage } from '../mailstore/index.js';
-import { dailyUsage } from '../smtp/index.js';
+import { dailyUsage, firstUsageDay } from '../smtp/index.js';
 import type { Context } from './context.js';
 
 type WithContext = <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
@@ -14,6 +14,7 @@ export function usageSources(db: Sequelize): UsageSources {
   return {
     dailyUsage: (from, to, timeZone) => dailyUsage(db, from, to, timeZone),
     mailboxUsage: () => mailboxUsage(db),
+    firstUsageDay: (timeZone) => firstUsageDay(db, timeZone),
   };
 }
 

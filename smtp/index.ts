@@ -12,7 +12,7 @@ import type { SMTPServer } from 'smtp-server';
 export { smtpMigrations } from './migrations.js';
 export { createDkimKey, dnsRecords } from './dkim.js';
 export { queueStats } from './queue.js';
-export { usageCounts, recordUsage, dailyUsage, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
+export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
 export { startQueueWorker, processJob } from './worker.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {

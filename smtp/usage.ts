@@ -71,3 +71,9 @@ export async function dailyUsage(db: Sequelize, fromDay: string, toDay: string, 
   );
   return rows.map((r) => ({ ...r, bytes: Number(r.bytes) }));
 }
+
+/** The local day of the first usage event, or undefined when there is none yet. */
+export async function firstUsageDay(db: Sequelize, timeZone: string): Promise<string | undefined> {
+  const [row] = await db.query<{ day: string | null }>('SELECT (min(at) AT TIME ZONE $1)::date::text AS day FROM usage_events', { bind: [timeZone], type: QueryTypes.SELECT });
+  return row?.day ?? undefined;
+}

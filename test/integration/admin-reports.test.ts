@@ -71,6 +71,12 @@ describe('admin/reports — usage roll-ups and reports (real PostgreSQL)', funct
     assert.equal(state.d, localDay(yesterday));
     await rollUpUsage(db, usageSources(db));
     assert.deepEqual(await rolled(), direct);
+    const monthly = await db.query(`SELECT month::text, mailbox, event, direction, messages, bytes::text FROM admin_usage_monthly ORDER BY 1, 2, 3, 4`, { type: QueryTypes.SELECT });
+    const fromDaily = await db.query(
+      `SELECT date_trunc('month', day)::date::text AS month, mailbox, event, direction, sum(messages)::int AS messages, sum(bytes)::text AS bytes FROM admin_usage_daily GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      { type: QueryTypes.SELECT },
+    );
+    assert.deepEqual(monthly, fromDaily);
   });
 
   it("counts today's mail too: today stays open until it is over", async () => {
@@ -107,6 +113,13 @@ describe('admin/reports — usage roll-ups and reports (real PostgreSQL)', funct
       { type: QueryTypes.SELECT },
     );
     assert.equal(sum(byLevel, 'sentExternal'), n, 'the report equals a direct count over the events');
+  });
+
+  it('gives the same figures whether a period is read from whole months, partial months or both', async () => {
+    const pick = async (from: string, to: string) => (await usageReport(db, usageSources(db), { by: 'agency', from, to })).find((r) => r.group === 'STP')!.sentInternal;
+    const march = await pick('2026-03-01', '2026-03-31');
+    assert.equal(await pick('2026-02-15', '2026-04-10'), march, 'partial February and April around a whole March');
+    assert.equal((await pick('2026-03-01', '2026-03-10')) + (await pick('2026-03-11', '2026-03-31')), march, 'two partial halves');
   });
 
   it('shows an agency admin only their subtree', async () => {
