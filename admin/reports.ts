@@ -26,6 +26,20 @@ export interface UsageSources {
   mailboxUsage(): Promise<Array<{ username: string; bytes: number; lastLogin: Date | null }>>;
 }
 
+/**
+ * What a report counts, from a day's roll-up rows: mail accepted from an authenticated user is sent
+ * by that mailbox ('internal' or 'out'); mail delivered is received by it ('internal' or 'in').
+ */
+const TRAFFIC_COLUMNS = `
+  coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'internal'), 0)::int AS sent_internal,
+  coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'out'), 0)::int AS sent_external,
+  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'internal'), 0)::int AS received_internal,
+  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'in'), 0)::int AS received_external`;
+
+/** One row per mailbox and month, from the daily rows of months starting at $1. */
+const MONTHLY_FROM_DAILY = `SELECT date_trunc('month', day)::date AS month, mailbox, ${TRAFFIC_COLUMNS}
+  FROM admin_usage_daily WHERE day >= $1 AND event IN ('accepted', 'delivered') GROUP BY 1, 2`;
+
 export const reportMigrations: Migration[] = [
   {
     name: 'admin-0006-usage-rollups',
@@ -55,20 +69,20 @@ export const reportMigrations: Migration[] = [
         CREATE TABLE admin_usage_monthly (
           month date NOT NULL,              -- the first day of the month
           mailbox text NOT NULL,
-          event text NOT NULL,
-          direction text NOT NULL,
-          messages integer NOT NULL,
-          bytes bigint NOT NULL,
-          PRIMARY KEY (month, mailbox, event, direction)
+          sent_internal integer NOT NULL,
+          sent_external integer NOT NULL,
+          received_internal integer NOT NULL,
+          received_external integer NOT NULL,
+          PRIMARY KEY (month, mailbox)
         );
-        INSERT INTO admin_usage_monthly
-          SELECT date_trunc('month', day)::date, mailbox, event, direction, sum(messages), sum(bytes) FROM admin_usage_daily GROUP BY 1, 2, 3, 4;
+        INSERT INTO admin_usage_monthly ${MONTHLY_FROM_DAILY.replace('$1', "'-infinity'")};
       `);
     },
   },
 ];
 
 const ROLLUP_LOCK = 7_340_021;
+
 
 export function localDay(d: Date, timeZone = REPORT_TIME_ZONE): string {
   // en-CA formats as YYYY-MM-DD.
@@ -114,11 +128,7 @@ export async function rollUpUsage(db: Sequelize, sources: Pick<UsageSources, 'da
       }
     }
     await db.query('DELETE FROM admin_usage_monthly WHERE month >= $1', { bind: [monthOf(from)], transaction: t });
-    await db.query(
-      `INSERT INTO admin_usage_monthly
-         SELECT date_trunc('month', day)::date, mailbox, event, direction, sum(messages), sum(bytes) FROM admin_usage_daily WHERE day >= $1 GROUP BY 1, 2, 3, 4`,
-      { bind: [monthOf(from)], transaction: t },
-    );
+    await db.query(`INSERT INTO admin_usage_monthly ${MONTHLY_FROM_DAILY}`, { bind: [monthOf(from)], transaction: t });
     await db.query(
       `INSERT INTO admin_usage_rollup (one, complete_through) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET complete_through = EXCLUDED.complete_through`,
       { bind: [addDays(today, -1)], transaction: t },
@@ -182,22 +192,17 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
   // Summed per agency in the database: a year is about a million monthly rows for 20,000 mailboxes.
   const scope = scopeFilter(o.scopes ?? [null], 'a.path', 5);
   const traffic = await db.query<{ code: string | null; level: string | null; sent_internal: number; sent_external: number; received_internal: number; received_external: number }>(
-    `SELECT a.code, a.level,
-            coalesce(sum(t.messages) FILTER (WHERE t.event = 'accepted' AND t.direction = 'internal'), 0)::int AS sent_internal,
-            coalesce(sum(t.messages) FILTER (WHERE t.event = 'accepted' AND t.direction = 'out'), 0)::int AS sent_external,
-            coalesce(sum(t.messages) FILTER (WHERE t.event = 'delivered' AND t.direction = 'internal'), 0)::int AS received_internal,
-            coalesce(sum(t.messages) FILTER (WHERE t.event = 'delivered' AND t.direction = 'in'), 0)::int AS received_external
-       FROM (SELECT mailbox, event, direction, messages FROM admin_usage_monthly
-              WHERE month >= $3 AND month < $4 AND event IN ('accepted', 'delivered')
+    `SELECT a.code, a.level, sum(t.sent_internal)::int AS sent_internal, sum(t.sent_external)::int AS sent_external,
+            sum(t.received_internal)::int AS received_internal, sum(t.received_external)::int AS received_external
+       FROM (SELECT mailbox, sent_internal, sent_external, received_internal, received_external FROM admin_usage_monthly WHERE month >= $3 AND month < $4
              UNION ALL
-             SELECT mailbox, event, direction, messages FROM admin_usage_daily
-              WHERE day BETWEEN $1 AND $2 AND NOT (day >= $3 AND day < $4) AND event IN ('accepted', 'delivered')) t
+             SELECT mailbox, ${TRAFFIC_COLUMNS} FROM admin_usage_daily
+              WHERE day BETWEEN $1 AND $2 AND NOT (day >= $3 AND day < $4) AND event IN ('accepted', 'delivered') GROUP BY mailbox) t
        JOIN mailboxes m ON m.address = t.mailbox LEFT JOIN agencies a ON a.id = m.agency_id
       WHERE m.archived_at IS NULL AND ${scope.sql}
       GROUP BY a.code, a.level`,
     { bind: [o.from, o.to, firstWhole, afterLastWhole, ...scope.bind], type: QueryTypes.SELECT },
   );
-  // accepted from an authenticated user = sent by that mailbox; delivered = received by it.
   const sentRecently = new Set(
     (
       await db.query<{ mailbox: string }>(
