@@ -9,6 +9,8 @@ import { startSmtpServices } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { refreshCrls } from '../signer/index.js';
 import { sendCertificateExpiryNotices } from './notices.js';
+import { usageSources } from './reports.js';
+import { rollUpUsage } from '../admin/index.js';
 import { ensureDebianPackages } from './packages.js';
 import { prepareDataDir } from './context.js';
 import { allMigrations } from './migrations.js';
@@ -63,11 +65,13 @@ export async function runStart(opts: { data?: string }): Promise<void> {
     () => startHttp(config, db),
     async () => {
       // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
-      // once), and certificate holders are warned 60/30/7 days before expiry.
+      // once), certificate holders are warned 60/30/7 days before expiry, and usage roll-ups stay
+      // current so a report never has a backlog to roll up first.
       const kek = loadKek(config.dataDir);
       const tick = async () => {
         await refreshCrls(db, kek).catch((err) => log.error({ err: (err as Error).message }, 'CRL refresh failed'));
         await sendCertificateExpiryNotices(db, config).catch((err) => log.error({ err: (err as Error).message }, 'certificate expiry notices failed'));
+        await rollUpUsage(db, usageSources(db)).catch((err) => log.error({ err: (err as Error).message }, 'usage roll-up failed'));
       };
       await tick();
       const timer = setInterval(tick, 3_600_000);
