@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sieve dovecot-managesieved dovecot-pop3d openssl)
+packages=(postgresql dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sieve dovecot-managesieved dovecot-pop3d openssl fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libnss3-tools swaks libnet-ssleay-perl libio-socket-ssl-perl poppler-utils gpgsm chromium)
 fi
