@@ -214,23 +214,35 @@ export type MailboxLookup =
   | { kind: 'suspended'; address: string }
   | { kind: 'unknown' };
 
-/** Where mail for a mailbox or alias address goes (lists are resolved in recipients.ts). */
-export async function resolveMailbox(db: Sequelize, address: string): Promise<MailboxLookup> {
-  const a = address.trim().toLowerCase();
-  const rows = await db.query<{ address: string; active: boolean; domain_active: boolean; quota_bytes: string }>(
-    `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes
+/**
+ * The mailbox behind an address (a mailbox's own or an alias's), or no row; `$1` is the lower-cased
+ * address. Shared with recipients.ts so that the RCPT check stays one round trip.
+ */
+export const MAILBOX_BY_ADDRESS_SQL = `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes
        FROM mailboxes m JOIN domains d ON d.id = m.domain_id WHERE m.address = $1
      UNION ALL
      SELECT m.address, m.active, d.active, m.quota_bytes
        FROM aliases al JOIN mailboxes m ON m.id = al.mailbox_id JOIN domains d ON d.id = m.domain_id
       WHERE al.address = $1 AND (al.expires_at IS NULL OR al.expires_at > now())
-     LIMIT 1`,
-    { bind: [a], type: QueryTypes.SELECT },
-  );
-  const r = rows[0];
-  if (!r) return { kind: 'unknown' };
+     LIMIT 1`;
+
+export interface MailboxRow {
+  address: string | null;
+  active: boolean | null;
+  domain_active: boolean | null;
+  quota_bytes: string | null;
+}
+
+export function mailboxLookupOf(r: MailboxRow | undefined): MailboxLookup {
+  if (!r?.address) return { kind: 'unknown' };
   if (!r.active || !r.domain_active) return { kind: 'suspended', address: r.address };
   return { kind: 'mailbox', address: r.address, quotaBytes: Number(r.quota_bytes) };
+}
+
+/** Where mail for a mailbox or alias address goes (lists are resolved in recipients.ts). */
+export async function resolveMailbox(db: Sequelize, address: string): Promise<MailboxLookup> {
+  const rows = await db.query<MailboxRow>(MAILBOX_BY_ADDRESS_SQL, { bind: [address.trim().toLowerCase()], type: QueryTypes.SELECT });
+  return mailboxLookupOf(rows[0]);
 }
 
 let timingDummy: Promise<string> | undefined;

@@ -1,5 +1,5 @@
-import type { Sequelize } from 'sequelize';
-import { resolveMailbox, type MailboxLookup } from './directory.js';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { MAILBOX_BY_ADDRESS_SQL, mailboxLookupOf, resolveMailbox, type MailboxLookup, type MailboxRow } from './directory.js';
 import { expandList, type ListInfo } from './lists.js';
 
 export type RecipientLookup = MailboxLookup | { kind: 'list'; list: ListInfo };
@@ -12,4 +12,24 @@ export async function resolveRecipient(db: Sequelize, address: string): Promise<
   const list = await expandList(db, address);
   if (list) return { kind: 'list', list };
   return resolveMailbox(db, address);
+}
+
+/**
+ * The whole RCPT decision in one round trip for the common case (a mailbox or alias): whether the
+ * domain is one of ours and active, and what the address is. Only a list needs a second query, for
+ * its members. `foreign` = not one of our active domains.
+ */
+export async function checkRecipientAddress(db: Sequelize, address: string): Promise<RecipientLookup | { kind: 'foreign' }> {
+  const a = address.trim().toLowerCase();
+  const domain = a.slice(a.lastIndexOf('@') + 1);
+  const [row] = await db.query<MailboxRow & { local: boolean; is_list: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM domains WHERE name = $2 AND active) AS local,
+            EXISTS (SELECT 1 FROM lists WHERE address = $1) AS is_list,
+            r.address, r.active, r.domain_active, r.quota_bytes
+       FROM (SELECT 1) AS one LEFT JOIN LATERAL (${MAILBOX_BY_ADDRESS_SQL}) AS r ON true`,
+    { bind: [a, domain], type: QueryTypes.SELECT },
+  );
+  if (!row.local) return { kind: 'foreign' };
+  if (row.is_list) return resolveRecipient(db, a);
+  return mailboxLookupOf(row);
 }

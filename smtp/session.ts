@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { Sequelize } from 'sequelize';
-import { isLocalDomain, resolveRecipient, mayPost } from '../admin/index.js';
-import { LineEndingGuard, REPLIES, domainOf, type Reply } from './rules.js';
+import { checkRecipientAddress, mayPost } from '../admin/index.js';
+import { LineEndingGuard, REPLIES, type Reply } from './rules.js';
 
 /** An SMTP reply as the Error smtp-server expects from a handler. */
 export function smtpError(r: Reply): Error & { responseCode: number } {
@@ -18,15 +18,18 @@ export type TaggedAddress = SMTPServerAddress & { govmail?: RcptTarget };
  * to other domains and post to internal lists.
  */
 export async function checkRecipient(db: Sequelize, address: string, authUser: string | undefined, quotaFull: (mailbox: string) => Promise<boolean>): Promise<RcptTarget | Reply> {
-  const domain = domainOf(address);
-  if (!(await isLocalDomain(db, domain))) return authUser ? { kind: 'remote' } : REPLIES.relayDenied;
-  const found = await resolveRecipient(db, address);
+  // The quota is asked at the same time as the address: for a mailbox's own address (the common
+  // case) the answer is then ready with no second round trip; for an alias it is asked again.
+  const addressed = address.trim().toLowerCase();
+  const [found, addressedFull] = await Promise.all([checkRecipientAddress(db, address), quotaFull(addressed)]);
+  if (found.kind === 'foreign') return authUser ? { kind: 'remote' } : REPLIES.relayDenied;
   if (found.kind === 'unknown' || found.kind === 'suspended') return REPLIES.unknownUser(address);
   if (found.kind === 'list') {
     if (!mayPost(found.list, authUser ?? '', !!authUser)) return REPLIES.listRefused(address);
     return { kind: 'local', mailboxes: found.list.members };
   }
-  if (await quotaFull(found.address)) return REPLIES.mailboxFull(address);
+  const full = found.address === addressed ? addressedFull : await quotaFull(found.address);
+  if (full) return REPLIES.mailboxFull(address);
   return { kind: 'local', mailboxes: [found.address] };
 }
 
