@@ -188,7 +188,7 @@ async function benchCrypto(p: Pki): Promise<CryptoResult> {
   const cms = () => signCms({ content: CONTENT, detached: true, certificate: p.leaf, privateKey: p.leafKey, chain, hash: 'SHA-256' });
   // Sanity: the CMS output parses.
   const first = await cms();
-  pkijs.ContentInfo.fromBER(first);
+  pkijs.ContentInfo.fromBER(new Uint8Array(first));
 
   const sign = await bestOf2(`sign ${p.name}`, {
     raw: () => rate(SECONDS, 1, () => nodeSign('sha256', CONTENT, p.leafKey)),

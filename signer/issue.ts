@@ -9,7 +9,7 @@ import { algorithmOf, generateKey, privateKeyFromPem, privateKeyToPem, spkiDer, 
 import { buildPkcs12 } from './pkcs12.js';
 import type { Profile } from './profiles.js';
 import { formatName, subjectName, type Subject } from './subject.js';
-import { buildCertificate, derBlocks, pem, publicKeyInfoFromDer, serialHex, toDer, type KeyUsageName } from './x509.js';
+import { berInput, buildCertificate, certificateFromDer, derBlocks, pem, publicKeyInfoFromDer, serialHex, toDer, type KeyUsageName } from './x509.js';
 
 const DAY = 86_400_000;
 
@@ -39,7 +39,7 @@ export interface Issued {
 export async function publicKeyFromCsr(csrInput: string | Uint8Array): Promise<pkijs.PublicKeyInfo> {
   let csr: pkijs.CertificationRequest;
   try {
-    csr = pkijs.CertificationRequest.fromBER(derBlocks(csrInput, 'CERTIFICATE REQUEST')[0] ?? Buffer.alloc(0));
+    csr = pkijs.CertificationRequest.fromBER(berInput(derBlocks(csrInput, 'CERTIFICATE REQUEST')[0] ?? Buffer.alloc(0)));
   } catch {
     throw new InvalidInputError('csr', 'a PKCS#10 certificate request (PEM or DER)', 'yêu cầu cấp chứng thư PKCS#10 (PEM hoặc DER)');
   }
@@ -170,7 +170,7 @@ export async function unlockServerKey(db: Sequelize, kek: Kek, serial: string, p
     const keyPem = Buffer.concat([decipher.update(ct), decipher.final()]);
     await db.query('DELETE FROM signer_pin_failures WHERE serial = $1', { bind: [serial] });
     await audit(db, { actor, action: 'key.use', target: serial });
-    return { key: privateKeyFromPem(keyPem), certificate: pkijs.Certificate.fromBER(row.cert_der) };
+    return { key: privateKeyFromPem(keyPem), certificate: certificateFromDer(row.cert_der) };
   } catch {
     const [f] = await db.query<{ failures: number }>(
       `INSERT INTO signer_pin_failures (serial, failures) VALUES ($1, 1)

@@ -5,7 +5,7 @@ import { listCas } from './ca.js';
 import type { ChainValidator } from './cms/index.js';
 import { validatePath } from './pathvalidation/index.js';
 import { currentCrl } from './revocation.js';
-import { certificateFromDer, derBlocks } from './x509.js';
+import { berInput, certificateFromDer, derBlocks } from './x509.js';
 
 /**
  * The trust model: a signature is trusted when its certificate chains to one of our roots (our own
@@ -30,7 +30,7 @@ export async function ourTrust(db: Sequelize, kek: Kek): Promise<TrustMaterial> 
     if (!ca.cert_der || ca.status !== 'active') continue;
     const cert = certificateFromDer(ca.cert_der);
     (ca.parent_id === null ? t.anchors : t.intermediates).push(cert);
-    if (ca.key_sealed) t.crls.push(pkijs.CertificateRevocationList.fromBER(await currentCrl(db, kek, ca)));
+    if (ca.key_sealed) t.crls.push(pkijs.CertificateRevocationList.fromBER(berInput(await currentCrl(db, kek, ca))));
   }
   return t;
 }
@@ -39,7 +39,7 @@ export async function ourTrust(db: Sequelize, kek: Kek): Promise<TrustMaterial> 
 export function addFiles(t: TrustMaterial, files: { trust?: Buffer[]; untrusted?: Buffer[]; crls?: Buffer[] }): TrustMaterial {
   for (const f of files.trust ?? []) t.anchors.push(...derBlocks(f, 'CERTIFICATE').map(certificateFromDer));
   for (const f of files.untrusted ?? []) t.intermediates.push(...derBlocks(f, 'CERTIFICATE').map(certificateFromDer));
-  for (const f of files.crls ?? []) t.crls.push(...derBlocks(f, 'X509 CRL').map((d) => pkijs.CertificateRevocationList.fromBER(d)));
+  for (const f of files.crls ?? []) t.crls.push(...derBlocks(f, 'X509 CRL').map((d) => pkijs.CertificateRevocationList.fromBER(berInput(d))));
   return t;
 }
 

@@ -132,12 +132,20 @@ export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Cer
   return cert;
 }
 
+/**
+ * pkijs asks for a BufferSource backed by a plain ArrayBuffer; a Buffer's backing store is one (only
+ * SharedArrayBuffer would not be), so this is a view, not a copy.
+ */
+export function berInput(der: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(der.buffer as ArrayBuffer, der.byteOffset, der.byteLength);
+}
+
 export function publicKeyInfoFromDer(der: Uint8Array): pkijs.PublicKeyInfo {
-  return pkijs.PublicKeyInfo.fromBER(der);
+  return pkijs.PublicKeyInfo.fromBER(berInput(der));
 }
 
 export function certificateFromDer(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(der);
+  return pkijs.Certificate.fromBER(berInput(der));
 }
 
 export function toDer(obj: { toSchema(): asn1js.AsnType }): Buffer {

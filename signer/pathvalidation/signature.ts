@@ -126,7 +126,7 @@ export async function verifyRawSignature(
   try {
     return await pkijs
       .getCrypto(true)
-      .verifyWithPublicKey(data, signature, key.cert.subjectPublicKeyInfo, sigAlg);
+      .verifyWithPublicKey(new Uint8Array(data), signature, key.cert.subjectPublicKeyInfo, sigAlg);
   } catch {
     return false;
   }
