@@ -3,7 +3,8 @@
  * each baseline measured in the same run:
  *   1. CMS detached signatures/s (signCms, 4 KiB content) vs node:crypto sign/s of the same key;
  *   2. RFC 5280 path validations/s (root → intermediate → leaf) vs node:crypto verify/s;
- *   3. OCSP responses/s over HTTP (fresh signature per request: nonce) vs GET /pki/ca/issuing.crt.
+ *   3. OCSP responses/s over HTTP (fresh signature per request: nonce) vs GET /pki/ca/issuing.crt;
+ *   4. RFC 3161 time-stamp tokens/s: POST /pki/tsa over HTTP and the in-process localTimestamper.
  * Every measurement runs a, b, a, b for a fixed duration and the best round is reported.
  * Figures only: nothing here asserts a timing. A broken setup (invalid path, failed OCSP) exits non-zero.
  */
@@ -23,7 +24,7 @@ import { serviceIdentity } from '../core/privileges.js';
 import { connect, migrate, type Sequelize } from '../core/db.js';
 import { loadKek } from '../core/kek.js';
 import { allMigrations } from '../cli/migrations.js';
-import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, parseSubject, pem, pkiRoutes, toDer } from '../signer/index.js';
+import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, localTimestamper, parseSubject, parseTimeStampResp, pem, pkiRoutes, toDer } from '../signer/index.js';
 
 // Quiet the service logger (migrations, postgres) unless asked; it is created lazily, after this line.
 process.env.GOVMAIL_LOG_LEVEL ??= 'warn';
@@ -293,7 +294,7 @@ function httpLoad(url: string, method: 'GET' | 'POST', body?: Uint8Array, conten
   });
 }
 
-async function benchOcsp(): Promise<{ ocsp: number; baseline: number }> {
+async function benchOcsp(): Promise<{ ocsp: number; baseline: number; tsaHttp: number; tsaLocal: number }> {
   const pgDir = tmp('govmail-bench-pg-');
   const dataDir = tmp('govmail-bench-data-');
   let pg: EmbeddedPostgres | undefined;
@@ -343,7 +344,26 @@ async function benchOcsp(): Promise<{ ocsp: number; baseline: number }> {
       'GET ca cert': () => httpLoad(caUrl, 'GET'),
       'POST ocsp': () => httpLoad(ocspUrl, 'POST', reqDer, 'application/ocsp-request'),
     });
-    return { ocsp: r['POST ocsp'], baseline: r['GET ca cert'] };
+
+    // RFC 3161: every token is a fresh TSTInfo (serial, genTime) and a fresh P-256 signature.
+    openssl(dataDir, 'ts', '-query', '-data', 'leaf.pem', '-sha256', '-cert', '-out', 'req.tsq');
+    const tsq = new Uint8Array(readFileSync(path.join(dataDir, 'req.tsq')));
+    const tsaUrl = `${pkiUrl}/tsa`;
+    const tsaFirst = await fetch(tsaUrl, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: tsq });
+    const tsaStatus = parseTimeStampResp(Buffer.from(await tsaFirst.arrayBuffer())).status;
+    if (tsaFirst.status !== 200 || tsaStatus !== 0) {
+      process.exitCode = 1;
+      throw new Error(`the first TSA answer is not granted: HTTP ${tsaFirst.status}, PKIStatus ${tsaStatus}`);
+    }
+    const stamp = localTimestamper(db, kek, { pkiUrl });
+    const digest = Buffer.from(CONTENT.subarray(0, 32));
+    await stamp(digest, 'sha256');
+    console.log(`  TSA: P-256 key, SHA-256 imprint with nonce and certReq; HTTP ${HTTP_CONCURRENCY} in flight (worker thread), local ${CONCURRENCY} in flight`);
+    const t = await bestOf2('tsa', {
+      'POST tsa': () => httpLoad(tsaUrl, 'POST', tsq, 'application/timestamp-query'),
+      local: () => rate(SECONDS, CONCURRENCY, () => stamp(digest, 'sha256')),
+    });
+    return { ocsp: r['POST ocsp'], baseline: r['GET ca cert'], tsaHttp: t['POST tsa'], tsaLocal: t.local };
   } finally {
     await app.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
@@ -361,7 +381,7 @@ try {
   const pkis = [makePki('RSA-2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']), makePki('P-256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'])];
   const crypto: CryptoResult[] = [];
   for (const p of pkis) crypto.push(await benchCrypto(p));
-  const { ocsp, baseline } = await benchOcsp();
+  const { ocsp, baseline, tsaHttp, tsaLocal } = await benchOcsp();
 
   const L = 27;
   console.log('');
@@ -374,6 +394,8 @@ try {
     console.log(`${pad(`path validate ${c.name} +CRL`, L)}: ${fmt(c.validateCrl).padStart(6)}/s   raw verify ${fmt(c.verify).padStart(6)}/s ÷ 4 = ${fmt(c.verify / 4).padStart(6)}/s   ratio ${ratio(c.validateCrl / (c.verify / 4))}`);
   }
   console.log(`${pad('ocsp over HTTP', L)}: ${fmt(ocsp).padStart(6)}/s   (target ≥ 2000/s)   baseline GET ca cert ${fmt(baseline)}/s   ratio ${ratio(ocsp / baseline)}`);
+  console.log(`${pad('tsa tokens over HTTP', L)}: ${fmt(tsaHttp).padStart(6)}/s   baseline GET ca cert ${fmt(baseline)}/s   ratio ${ratio(tsaHttp / baseline)}`);
+  console.log(`${pad('tsa tokens in-process', L)}: ${fmt(tsaLocal).padStart(6)}/s   (localTimestamper, P-256)`);
 } catch (e) {
   console.error(e);
   process.exitCode ||= 1;

@@ -30,7 +30,7 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
   const kek = loadKek(config.dataDir);
   const signer = { kek, pkiUrl: pkiBaseUrl(config), dataDir: config.dataDir };
   await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db), signer });
-  await app.register(pkiRoutes, { db, kek, pkiUrl: signer.pkiUrl });
+  await app.register(pkiRoutes, { db, kek, pkiUrl: signer.pkiUrl, dataDir: config.dataDir });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));

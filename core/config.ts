@@ -39,6 +39,8 @@ export const configSchema = z
     serviceUser: z.string().default('govmail'),
     /** Base URL written into certificates for CRLs, OCSP and CA certificates; default http://<hostname>:<httpPort>/pki. */
     pkiUrl: z.string().regex(/^https?:\/\/[^\s]+[^/]$/, 'a URL without a trailing slash, such as http://ca.tinh.gov.vn/pki').optional(),
+    /** An external RFC 3161 time-stamping authority (e.g. the national one); absent: GovMail's own TSA stamps. */
+    tsaUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL such as https://tsa.example.gov.vn/tsa').optional(),
   })
   .strict();
 
@@ -65,6 +67,7 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_QUEUE_RETRY_MAX_SECONDS: 'queueRetryMaxSeconds',
   GOVMAIL_SERVICE_USER: 'serviceUser',
   GOVMAIL_PKI_URL: 'pkiUrl',
+  GOVMAIL_TSA_URL: 'tsaUrl',
 };
 
 export function loadConfig(

@@ -5,12 +5,14 @@ import { caByName, caChain, listCas } from './ca.js';
 import { OcspResponder } from './ocsp.js';
 import { currentCrl } from './revocation.js';
 import { pem } from './x509.js';
+import { TimeStampAuthority } from './tsa/authority.js';
+import { tsaRoutes } from './tsa/http.js';
 
 /**
  * The public PKI endpoints whose URLs are written into our certificates. They carry only public data
  * (certificates, CRLs, OCSP answers) and so need no authentication.
  */
-export async function pkiRoutes(app: FastifyInstance, o: { db: Sequelize; kek: Kek; pkiUrl: string }): Promise<void> {
+export async function pkiRoutes(app: FastifyInstance, o: { db: Sequelize; kek: Kek; pkiUrl: string; dataDir?: string }): Promise<void> {
   const { db, kek } = o;
   const responder = new OcspResponder(db, kek, o.pkiUrl);
   const notFound = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`Không tìm thấy / not found: ${what}\n`);
@@ -43,4 +45,7 @@ export async function pkiRoutes(app: FastifyInstance, o: { db: Sequelize; kek: K
   app.get<{ Params: { '*': string } }>('/pki/ocsp/*', { schema: { hide: true } }, async (req, reply) =>
     ocspReply(reply, await responder.respond(Buffer.from(decodeURIComponent(req.params['*']), 'base64'))),
   );
+
+  // RFC 3161 time-stamping by our own TSA (its key and certificate are made on the first request).
+  await app.register(tsaRoutes, { authority: new TimeStampAuthority(db, kek, { pkiUrl: o.pkiUrl, dataDir: o.dataDir }) });
 }

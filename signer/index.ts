@@ -12,4 +12,5 @@ export { buildPkcs12 } from './pkcs12.js';
 export { certificateFromDer, derBlocks, pem, serialHex, toDer } from './x509.js';
 export { validatePath, type PathValidationInput, type PathValidationResult } from './pathvalidation/index.js';
 export { signCms, verifyCms, signSmime, verifySmime, loadPkcs12, type VerifyReport } from './cms/index.js';
+export * from './tsa/index.js';
 export { ourTrust, addFiles, chainValidator, emptyTrust, type TrustMaterial } from './trust.js';

@@ -1,4 +1,5 @@
 import type { Migration } from '../core/db.js';
+import { tsaMigrations } from './tsa/migrations.js';
 
 /** signer owns its CAs, the certificates they issued, CRLs and PIN throttling for server-held keys. */
 export const signerMigrations: Migration[] = [
@@ -59,4 +60,5 @@ export const signerMigrations: Migration[] = [
       `);
     },
   },
+  ...tsaMigrations,
 ];
