@@ -1,10 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { pkiBaseUrl } from '../core/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import { loadKek } from '../core/kek.js';
 import {
   activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
   verifyCms, verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
+  configuredTimestamper, isPdf, signPdf, verifyPdf, type PadesLevel, type PdfSignatureReport, type PdfVerifyResult,
 } from '../signer/index.js';
 import type { Context } from './context.js';
 import { readStdin } from './io.js';
@@ -70,6 +72,64 @@ async function signingIdentity(o: { keyP12?: string; serial?: string; passwordSt
   throw new InvalidInputError('key', '--key-p12 FILE --password-stdin, or --serial SERIAL --pin-stdin (server-held key)', '--key-p12 TỆP --password-stdin, hoặc --serial SỐ_HIỆU --pin-stdin (khoá lưu trên máy chủ)');
 }
 
+/** The levels the command line offers; B-LT needs a revocation source the CLI does not wire yet. */
+const CLI_PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T'];
+
+function parseLevel(level: string): PadesLevel {
+  const l = level.toUpperCase() as PadesLevel;
+  if (!CLI_PADES_LEVELS.includes(l)) throw new InvalidInputError('--level', 'B-B or B-T', 'B-B hoặc B-T', level);
+  return l;
+}
+
+/** `cong-van.pdf` → `cong-van.signed.pdf`. */
+const signedPdfName = (file: string) => `${file.replace(/\.pdf$/i, '')}.signed.pdf`;
+
+interface PdfSignOptions { out?: string; level: string; reason?: string; location?: string }
+
+/** PAdES: the signature goes into the PDF as an incremental update, so earlier signatures stay valid. */
+async function signPdfFile(ctx: Context, file: string, pdf: Uint8Array, id: Awaited<ReturnType<typeof signingIdentity>>, o: PdfSignOptions): Promise<void> {
+  const level = parseLevel(o.level);
+  // GOVMAIL_TSA_URL names an external TSA; otherwise our own TSA stamps in-process.
+  const timestamper = level === 'B-B' ? undefined : configuredTimestamper(ctx.db, loadKek(ctx.config.dataDir), { tsaUrl: ctx.config.tsaUrl, pkiUrl: pkiBaseUrl(ctx.config), dataDir: ctx.config.dataDir });
+  const signed = await signPdf({
+    pdf, certificate: id.certificate, chain: id.chain, privateKey: id.privateKey, level,
+    ...(timestamper ? { timestamper } : {}), ...(o.reason ? { reason: o.reason } : {}), ...(o.location ? { location: o.location } : {}),
+  });
+  const out = o.out ?? signedPdfName(file);
+  writeFileSync(out, signed.pdf);
+  process.stderr.write(`Đã ký / signed (PAdES ${level}, ${signed.fieldName}): ${out}\n`);
+}
+
+const yesNo = (b: boolean) => (b ? 'có / yes' : 'không / no');
+
+function pdfSignatureOk(s: Omit<PdfSignatureReport, 'contents'>): boolean {
+  return s.byteRangeValid && s.intact && s.cms?.indication === 'TOTAL-PASSED' && (!s.timestamp || (s.timestamp.imprintMatches && s.timestamp.tokenIntact));
+}
+
+function printPdfReport(r: PdfVerifyResult, json: boolean): void {
+  if (json) {
+    // The signature bytes stay out of the JSON; their size is enough to judge the placeholder.
+    const signatures = r.signatures.map(({ contents, ...s }) => ({ ...s, contentsBytes: contents.length, ok: pdfSignatureOk(s) }));
+    process.stdout.write(`${JSON.stringify({ revisions: r.revisions, signatures, dss: r.dss }, null, 2)}\n`);
+  } else {
+    if (r.signatures.length === 0) process.stdout.write('Tệp PDF không có chữ ký / the PDF has no signature\n');
+    for (const [i, s] of r.signatures.entries()) {
+      const lines = [
+        `Chữ ký / signature #${i + 1} (${s.fieldName}): ${s.cms ? `${s.cms.indication}${s.cms.subIndication ? ` / ${s.cms.subIndication}` : ''}` : s.subFilter ?? ''}`,
+        `  Người ký / signer: ${s.signer?.subject ?? '?'}`,
+        ...(s.signingTime ? [`  Thời điểm ký (/M) / signing time: ${s.signingTime.toISOString()}`] : []),
+        `  Phạm vi ký / byte range: [${s.byteRange?.join(' ') ?? '?'}] ${s.byteRangeValid ? 'hợp lệ / well-formed' : `KHÔNG HỢP LỆ / MALFORMED: ${s.byteRangeProblem}`}`,
+        `  Toàn vẹn / integrity: ${s.changed ? 'ĐÃ BỊ THAY ĐỔI / CHANGED after signing' : s.intact ? 'nguyên vẹn / intact' : 'không kiểm tra được / not verified'}`,
+        `  Phủ toàn bộ tệp / covers the whole document: ${s.coversWholeDocument ? yesNo(true) : `${yesNo(false)} (${s.laterRevisions} lần cập nhật sau / later revisions)`}`,
+        ...(s.timestamp ? [`  Dấu thời gian / time-stamp: ${s.timestamp.genTime.toISOString()} (${s.timestamp.tsa ?? '?'}) ${s.timestamp.imprintMatches && s.timestamp.tokenIntact ? 'khớp / matches' : 'KHÔNG KHỚP / DOES NOT MATCH'}`] : []),
+        ...(s.cms ? [`  ${s.cms.messageVi}`, `  ${s.cms.message}`] : []),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+  }
+  if (r.signatures.length === 0 || !r.signatures.every(pdfSignatureOk)) process.exitCode = 1;
+}
+
 async function trustFor(ctx: Context, o: { trust?: string[]; untrusted?: string[]; crl?: string[] }): Promise<TrustMaterial> {
   return addFiles(await ourTrust(ctx.db, loadKek(ctx.config.dataDir)), { trust: files(o.trust), untrusted: files(o.untrusted), crls: files(o.crl) });
 }
@@ -106,12 +166,19 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
       .option('--pin-stdin', 'đọc mã PIN từ stdin / read the PIN from stdin')
       .option('--out <file>', 'tệp kết quả / output file');
 
-  signOptions(program.command('sign <file>').description('ký CMS/CAdES-BES / sign a file (CMS, CAdES-BES)'))
+  signOptions(program.command('sign <file>').description('ký PDF (PAdES) hoặc tệp khác (CMS, CAdES-BES) / sign a PDF (PAdES) or any file (CMS, CAdES-BES)'))
     .option('--enveloping', 'chứa nội dung trong chữ ký / embed the content (default: detached)')
+    .option('--cms', 'chữ ký CMS tách rời kể cả với PDF / a detached CMS signature even for a PDF')
+    .option('--level <level>', 'mức PAdES / PAdES level: B-B or B-T (time-stamped)', 'B-B')
+    .option('--reason <text>', 'lý do ký (PDF) / reason for signing (PDF)')
+    .option('--location <text>', 'nơi ký (PDF) / signing location (PDF)')
     .action(
-      withContext(async (ctx, file: string, o: { keyP12?: string; passwordStdin?: boolean; serial?: string; pinStdin?: boolean; out?: string; enveloping?: boolean }) => {
+      withContext(async (ctx, file: string, o: { keyP12?: string; passwordStdin?: boolean; serial?: string; pinStdin?: boolean; out?: string; enveloping?: boolean; cms?: boolean } & PdfSignOptions) => {
+        const content = readFileSync(file);
+        if (isPdf(content) && !o.enveloping && !o.cms) parseLevel(o.level); // a wrong level fails before the password is read
         const id = await signingIdentity(o, ctx);
-        const p7s = await signCms({ content: readFileSync(file), detached: !o.enveloping, certificate: id.certificate, privateKey: id.privateKey, chain: id.chain });
+        if (isPdf(content) && !o.enveloping && !o.cms) return signPdfFile(ctx, file, content, id, o);
+        const p7s = await signCms({ content, detached: !o.enveloping, certificate: id.certificate, privateKey: id.privateKey, chain: id.chain });
         writeFileSync(o.out ?? `${file}.p7s`, p7s);
         process.stderr.write(`Đã ký / signed: ${o.out ?? `${file}.p7s`}\n`);
       }),
@@ -125,11 +192,17 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
       .option('--at <time>', 'thời điểm kiểm tra / validation time (ISO 8601)')
       .option('--json', 'JSON output');
 
-  verifyOptions(program.command('verify <p7s>').description('kiểm tra chữ ký CMS / verify a CMS signature'))
+  verifyOptions(program.command('verify <file>').description('kiểm tra chữ ký CMS hoặc các chữ ký trong PDF / verify a CMS signature or every signature in a PDF'))
     .option('--content <file>', 'nội dung của chữ ký tách rời / the content of a detached signature')
     .action(
-      withContext(async (ctx, p7s: string, o: { content?: string; trust?: string[]; untrusted?: string[]; crl?: string[]; at?: string; json?: boolean }) => {
-        const r = await verifyCms({ p7s: readFileSync(p7s), content: o.content ? readFileSync(o.content) : undefined, validateChain: chainValidator(await trustFor(ctx, o)), at: parseAt(o.at) });
+      withContext(async (ctx, file: string, o: { content?: string; trust?: string[]; untrusted?: string[]; crl?: string[]; at?: string; json?: boolean }) => {
+        const input = readFileSync(file);
+        const at = parseAt(o.at);
+        if (!o.content && isPdf(input)) {
+          printPdfReport(await verifyPdf(input, { validateChain: chainValidator(await trustFor(ctx, o)), ...(at ? { at } : {}) }), Boolean(o.json));
+          return;
+        }
+        const r = await verifyCms({ p7s: input, content: o.content ? readFileSync(o.content) : undefined, validateChain: chainValidator(await trustFor(ctx, o)), at });
         printReport(r, Boolean(o.json));
       }),
     );

@@ -13,4 +13,5 @@ export { certificateFromDer, derBlocks, pem, serialHex, toDer } from './x509.js'
 export { validatePath, type PathValidationInput, type PathValidationResult } from './pathvalidation/index.js';
 export { signCms, verifyCms, signSmime, verifySmime, loadPkcs12, type VerifyReport } from './cms/index.js';
 export * from './tsa/index.js';
+export { signPdf, verifyPdf, addDss, isPdf, PADES_LEVELS, type PadesLevel, type SignPdfOptions, type SignedPdf, type PdfVerifyResult, type PdfSignatureReport, type WidgetOptions } from './pdf/index.js';
 export { ourTrust, addFiles, chainValidator, emptyTrust, type TrustMaterial } from './trust.js';

@@ -16,6 +16,10 @@ export const OID = {
   signingTime: '1.2.840.113549.1.9.5',
   signingCertificate: '1.2.840.113549.1.9.16.2.12',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  /** id-aa-signatureTimeStampToken (RFC 3161 appendix A): the unsigned attribute of CAdES/PAdES B-T. */
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  /** id-ct-TSTInfo: the content type inside a RFC 3161 time-stamp token. */
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
   cmsAlgorithmProtection: '1.2.840.113549.1.9.52',
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',

@@ -31,6 +31,16 @@ export interface SignOptions {
   /** Default SHA-256. SHA-1 is never used. */
   hash?: SigningHash;
   signingTime?: Date;
+  /**
+   * Leaves out the signing-time attribute. PAdES (ETSI EN 319 142-1 §5.4) forbids it: the claimed
+   * time goes in the signature dictionary's /M instead.
+   */
+  omitSigningTime?: boolean;
+  /**
+   * Unsigned attributes made from the finished signature value (e.g. the signature time-stamp of
+   * CAdES/PAdES B-T, which stamps a hash of exactly these bytes). Returns DER Attribute SEQUENCEs.
+   */
+  unsignedAttributes?: (signatureValue: Uint8Array) => Promise<Uint8Array[]>;
 }
 
 const ECDSA_OIDS: Record<SigningHash, string> = {
@@ -156,12 +166,14 @@ export async function signCms(o: SignOptions): Promise<Uint8Array> {
   // CAdES-BES signed attributes in DER SET OF order; the signature covers them as a SET.
   const attrs = [
     CONTENT_TYPE_DATA,
-    signingTimeAttributeDer(o.signingTime ?? new Date()),
+    ...(o.omitSigningTime ? [] : [signingTimeAttributeDer(o.signingTime ?? new Date())]),
     encodeSequence(OID_DER.messageDigest, encodeTlv(0x31, encodeTlv(0x04, digest(hash, o.content)))),
     signingCertificate(o.certificate, hash),
   ].sort(compareDer);
   const attrsContent = Buffer.concat(attrs);
   const signature = nodeSign(nodeHash(hash), encodeTlv(0x31, attrsContent), { key, dsaEncoding: 'der' });
+
+  const unsigned = o.unsignedAttributes ? await o.unsignedAttributes(new Uint8Array(signature)) : [];
 
   const digestAlgorithm = algorithmDer(hash, () => new pkijs.AlgorithmIdentifier({ algorithmId: hashOid(hash) }));
   const signerInfo = encodeSequence(
@@ -171,6 +183,8 @@ export async function signCms(o: SignOptions): Promise<Uint8Array> {
     encodeTlv(0xa0, attrsContent),
     algorithmDer(`${key.asymmetricKeyType}:${hash}`, () => signatureAlgorithm(key, hash)),
     encodeTlv(0x04, signature),
+    // unsignedAttrs [1] IMPLICIT SET OF Attribute, in DER SET OF order like the signed ones.
+    ...(unsigned.length ? [encodeTlv(0xa1, Buffer.concat([...unsigned].sort(compareDer)))] : []),
   );
   const encapContentInfo = encodeSequence(OID_DER.data, ...(detached ? [] : [encodeTlv(0xa0, encodeTlv(0x04, o.content))]));
   const signedData = encodeSequence(
