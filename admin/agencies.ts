@@ -177,3 +177,15 @@ export async function isWithin(db: Sequelize, code: string, ancestorCode: string
 export async function listAgencies(db: Sequelize): Promise<Agency[]> {
   return db.query<Agency>(`${SELECT_AGENCY} ORDER BY a.path`, { type: QueryTypes.SELECT });
 }
+
+/**
+ * The agency a mailbox belongs to (code and subtree path), or undefined when the mailbox is unknown or
+ * attached to no agency. Read-only; other modules (the signing API) use it for scope checks.
+ */
+export async function mailboxAgency(db: Sequelize, address: string): Promise<{ code: string; path: string } | undefined> {
+  const [row] = await db.query<{ code: string; path: string }>(
+    'SELECT a.code, a.path FROM mailboxes m JOIN agencies a ON a.id = m.agency_id WHERE m.address = $1',
+    { bind: [address.trim().toLowerCase()], type: QueryTypes.SELECT },
+  );
+  return row;
+}

@@ -19,12 +19,14 @@ export const ACTIONS = [
   'cert.request',
   'cert.approve',
   'mail.send',
+  /** Sign with a server-held key through the signing API (the holder's PIN is still required). */
+  'sign',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
   superadmin: ACTIONS,
-  agency_admin: ['agency.read', 'agency.write', 'mailbox.read', 'mailbox.write', 'role.write', 'token.write', 'report.read', 'cert.request', 'mail.send'],
+  agency_admin: ['agency.read', 'agency.write', 'mailbox.read', 'mailbox.write', 'role.write', 'token.write', 'report.read', 'cert.request', 'mail.send', 'sign'],
   auditor: ['agency.read', 'mailbox.read', 'report.read', 'audit.read'],
   user: [],
 };

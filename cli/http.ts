@@ -3,10 +3,10 @@ import swagger from '@fastify/swagger';
 import type { Sequelize } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
-import { adminRoutes } from '../admin/index.js';
+import { adminRoutes, mailboxAgency, tokenPrincipal } from '../admin/index.js';
 import { serveSpa } from './ui.js';
 import { usageSources } from './reports.js';
-import { pkiRoutes } from '../signer/index.js';
+import { pkiRoutes, signingRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
 
@@ -31,6 +31,7 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
   const signer = { kek, pkiUrl: pkiBaseUrl(config), dataDir: config.dataDir };
   await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db), signer });
   await app.register(pkiRoutes, { db, kek, pkiUrl: signer.pkiUrl, dataDir: config.dataDir });
+  await app.register(signingRoutes, { db, kek, pkiUrl: signer.pkiUrl, dataDir: config.dataDir, tsaUrl: config.tsaUrl, directory: { tokenPrincipal, mailboxAgency } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));

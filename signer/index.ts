@@ -15,3 +15,12 @@ export { signCms, verifyCms, signSmime, verifySmime, loadPkcs12, type VerifyRepo
 export * from './tsa/index.js';
 export { signPdf, verifyPdf, addDss, isPdf, PADES_LEVELS, type PadesLevel, type SignPdfOptions, type SignedPdf, type PdfVerifyResult, type PdfSignatureReport, type WidgetOptions } from './pdf/index.js';
 export { ourTrust, addFiles, chainValidator, emptyTrust, type TrustMaterial } from './trust.js';
+export {
+  URGENCIES, CLASSIFICATIONS, SIGNATURE_KINDS, URGENCY_LABELS, CLASSIFICATION_LABELS, DOCUMENT_HEADERS, documentMetadataSchema, parseDocumentMetadata,
+  normaliseCode, classificationCode, documentHeaders, documentMetadataFromHeaders, headerFields, recordSignature, signatureCounts,
+  type Urgency, type Classification, type SignatureKind, type DocumentMetadata, type HeaderSource, type SignatureRecordInput, type SignatureRecord, type SignatureCount,
+} from './documents.js';
+export {
+  signPdfWithServerKey, signSmimeWithServerKey, signingRoutes, PinError, SIGN_SCOPE, API_PADES_LEVELS,
+  type ApiPadesLevel, type PdfServerSigning, type SmimeServerSigning, type ServerSigned, type SigningApiOptions, type SigningDirectory, type ApiCaller,
+} from './api.js';

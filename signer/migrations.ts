@@ -1,7 +1,7 @@
 import type { Migration } from '../core/db.js';
 import { tsaMigrations } from './tsa/migrations.js';
 
-/** signer owns its CAs, the certificates they issued, CRLs and PIN throttling for server-held keys. */
+/** signer owns its CAs, the certificates they issued, CRLs, PIN throttling for server-held keys and the signature record. */
 export const signerMigrations: Migration[] = [
   {
     name: 'signer-0001-ca-certificates-crls',
@@ -61,4 +61,30 @@ export const signerMigrations: Migration[] = [
     },
   },
   ...tsaMigrations,
+  // Every signature the server makes with a key it holds, with the document's metadata (signer/documents.ts).
+  {
+    name: 'signer-0002-signatures',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE signer_signatures (
+          id bigserial PRIMARY KEY,
+          serial text NOT NULL REFERENCES signer_certificates(serial),
+          holder text NOT NULL,                      -- the certificate holder's mailbox (lower case)
+          agency_code text,                          -- the holder's agency when known (admin's code; no FK across modules)
+          kind text NOT NULL CHECK (kind IN ('pdf','smime','cms')),
+          level text,                                -- B-B, B-T, B-LT (S/MIME and CMS: CAdES-BES = B-B)
+          doc_number text,
+          doc_date date,
+          urgency text NOT NULL DEFAULT 'thuong' CHECK (urgency IN ('thuong','khan','thuong-khan','hoa-toc')),
+          classification text NOT NULL DEFAULT 'none' CHECK (classification IN ('none','mat','toi-mat','tuyet-mat')),
+          output_sha256 text NOT NULL CHECK (output_sha256 ~ '^[0-9a-f]{64}$'),
+          actor text NOT NULL,                       -- who asked: token:<id>, the webmail user, cli:<serial>
+          signed_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX signer_signatures_signed_at ON signer_signatures (signed_at);
+        CREATE INDEX signer_signatures_serial ON signer_signatures (serial);
+        CREATE INDEX signer_signatures_holder ON signer_signatures (holder, signed_at);
+      `);
+    },
+  },
 ];

@@ -7,6 +7,7 @@ import { mailboxOverQuota, type LmtpClient } from '../mailstore/index.js';
 import { createMxServer } from './inbound.js';
 import { createSubmissionServer } from './submission.js';
 import { startQueueWorker } from './worker.js';
+import { createSubmitter, type Submitter } from './submit.js';
 import type { SMTPServer } from 'smtp-server';
 
 export { smtpMigrations } from './migrations.js';
@@ -14,6 +15,7 @@ export { createDkimKey, dnsRecords } from './dkim.js';
 export { queueStats } from './queue.js';
 export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
 export { startQueueWorker, processJob } from './worker.js';
+export { submitMessage, createSubmitter, SenderNotAllowedError, RecipientRefusedError, type Submitter, type SubmitInput, type SubmitResult, type SubmitDeps } from './submit.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {
   // Replies are small writes; without TCP_NODELAY each can wait for a delayed ACK.
@@ -36,7 +38,7 @@ export async function startSmtpServices(o: {
   kek: Kek;
   tls: { certFile: string; keyFile: string };
   worker?: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false;
-}): Promise<RunningService> {
+}): Promise<RunningService & { submit: Submitter }> {
   const { config, db } = o;
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
   const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick() };
@@ -59,6 +61,8 @@ export async function startSmtpServices(o: {
   }
   return {
     name: 'smtp',
+    // The webmail submits through the same pipeline and wakes the same worker.
+    submit: createSubmitter({ ...deps, maxMessageSize: config.maxMessageSize, quotaFull }),
     listening: servers.map(([, port, what]) => `${what} ${config.listenHost}:${port}`),
     async stop() {
       await Promise.all(started.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -8,6 +8,8 @@ import { buildDsn } from './dsn.js';
 import { recordUsage, recordUsageAsync, type UsageRow } from './usage.js';
 import { signIfPossible } from './dkim.js';
 import { domainOf, outcomeOf, transactionReply, type Reply } from './rules.js';
+import { classifiedPolicy } from './policy.js';
+import { audit } from '../core/audit.js';
 
 /**
  * What happens to a message once DATA is complete, for MX and submission alike. The rule: we answer 250
@@ -22,6 +24,8 @@ export interface PipelineDeps {
   hostname: string;
   queueRetryMaxSeconds: number;
   onQueued?: () => void;
+  /** Government domain suffixes for the classified-document policy (policy.ts); default gov.vn. */
+  governmentSuffixes?: readonly string[];
 }
 
 export interface Accepted {
@@ -34,15 +38,29 @@ export interface Accepted {
   authUser?: string;
 }
 
+/** The reply plus what became of each final recipient (the webmail reports delivered vs queued). */
+export interface AcceptResult extends Reply {
+  recipients: Array<{ address: string; outcome: 'delivered' | 'queued' | 'permanent'; response: string }>;
+}
+
 export function receivedHeader(o: { helo: string; ip: string; hostname: string; protocol: string; rcpt?: string }): string {
   const id = randomBytes(6).toString('hex');
   const forClause = o.rcpt ? `\r\n\tfor <${o.rcpt}>` : '';
   return `Received: from ${o.helo || 'unknown'} ([${o.ip}])\r\n\tby ${o.hostname} (GovMail) with ${o.protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString()}\r\n`;
 }
 
-export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<Reply> {
+export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<AcceptResult> {
   const { db } = deps;
   const local = [...new Set(msg.local.map((a) => a.toLowerCase()))];
+  if (msg.authUser && msg.remote.length) {
+    // Classified documents leave only for government domains; otherwise nothing is sent to anyone.
+    const policy = classifiedPolicy(msg.message, msg.remote, { governmentSuffixes: deps.governmentSuffixes });
+    if (!policy.allowed) {
+      await audit(db, { actor: msg.authUser, action: 'mail.classified_refused', after: { classification: policy.classification, refused: policy.refused } }).catch(() => undefined);
+      const response = `${policy.reply.code} ${policy.reply.message}`;
+      return { ...policy.reply, recipients: [...local, ...msg.remote].map((address) => ({ address, outcome: 'permanent' as const, response })) };
+    }
+  }
   const outcomes: Array<{ address: string; outcome: ReturnType<typeof outcomeOf> | 'queued'; code: number; response: string }> = [];
 
   let lmtpResults: Array<{ recipient: string; code: number; response: string }> = [];
@@ -61,7 +79,8 @@ export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<
   }
   for (const r of msg.remote) outcomes.push({ address: r, outcome: 'queued', code: 250, response: '250 queued' });
 
-  const { reply, dsnFor } = transactionReply(outcomes);
+  const { reply: answer, dsnFor } = transactionReply(outcomes);
+  const reply: AcceptResult = { ...answer, recipients: outcomes.map((o) => ({ address: o.address, outcome: o.outcome === 'temporary' ? 'queued' : o.outcome, response: o.response })) };
   const usage: UsageRow[] = [];
   const size = msg.message.length;
   for (const o of outcomes) {
