@@ -64,7 +64,7 @@ describe('signer/api — signing with a server-held key over HTTP (real PostgreS
   function form(fields: Record<string, string>, file?: { name?: string; data: Uint8Array; filename: string; type?: string }): FormData {
     const fd = new FormData();
     for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-    if (file) fd.append(file.name ?? 'file', new Blob([file.data], { type: file.type ?? 'application/pdf' }), file.filename);
+    if (file) fd.append(file.name ?? 'file', new Blob([new Uint8Array(file.data)], { type: file.type ?? 'application/pdf' }), file.filename);
     return fd;
   }
 
