@@ -9,7 +9,7 @@ import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from './dir
 import { transferMailbox, resetPassword, archiveMailbox } from './lifecycle.js';
 import { csvDocument } from './csv.js';
 import { checkReportOptions, reportCsv, reportXlsx, usageReport, type UsageSources } from './reports.js';
-import { approveCertificate, certificateCounts, certificatePath, certificateRequestPath, listCertificates, rejectCertificate, requestCertificate, type SignerContext } from './certificates.js';
+import { approveCertificate, certificateCounts, certificatePath, certificateRequestPath, CERTIFICATE_STATUSES, listCertificates, rejectCertificate, renewCertificate, requestCertificate, type CertificateListOptions, type SignerContext } from './certificates.js';
 import { revokeCertificate } from '../signer/index.js';
 
 /**
@@ -338,9 +338,16 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
   };
   const requestId = (req: FastifyRequest) => Number((req.params as { id: string }).id);
 
-  app.get('/api/admin/certificates', { config: { access: { action: 'cert.request', targets: async (req) => ((req.query as any).agency ? [await agencyPath(db, (req.query as any).agency)] : []) } } }, async (req) => ({
-    items: await listCertificates(db, scopeOf(req.principal!, 'cert.request'), { agency: (req.query as any).agency }),
-  }));
+  app.get('/api/admin/certificates', {
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: { ...pageQuery.properties, status: { type: 'string', enum: [...CERTIFICATE_STATUSES] }, profile: { type: 'string', enum: ['organisation', 'individual'] } },
+        additionalProperties: false,
+      },
+    },
+    config: { access: { action: 'cert.request', targets: async (req) => ((req.query as any).agency ? [await agencyPath(db, (req.query as any).agency)] : []) } },
+  }, async (req) => listCertificates(db, scopeOf(req.principal!, 'cert.request'), req.query as CertificateListOptions));
 
   app.post('/api/admin/certificates/requests', {
     schema: {
@@ -378,6 +385,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
     const r = await revokeCertificate(db, signer().kek, (req.params as any).serial, (req.body as any).reason, req.principal!.id);
     return { serial: r.serial, revokedAt: r.revokedAt };
   });
+
+  // A renewal copies the subject and profile of the certificate it renews; see renewCertificate.
+  app.post('/api/admin/certificates/:serial/renew', {
+    config: { access: { action: 'cert.request', targets: async (req) => [await certificatePath(db, (req.params as any).serial)] } },
+  }, async (req, reply) => reply.code(201).send(await renewCertificate(db, (req.params as any).serial, { actor: req.principal!.id, ip: req.ip })));
 
   app.get('/api/admin/reports/certificates', { config: { access: { action: 'report.read', targets: async () => [] } } }, async (req) => ({
     items: await certificateCounts(db, scopeOf(req.principal!, 'report.read')),

@@ -148,34 +148,131 @@ export async function rejectCertificate(db: Sequelize, id: number, reason: strin
   });
 }
 
+export const CERTIFICATE_STATUSES = ['requested', 'rejected', 'issued', 'revoked', 'expired'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
 export interface CertificateListItem {
   id: number;
   agency: string;
   profile: string;
   holder: string | null;
   commonName: string;
-  status: 'requested' | 'rejected' | 'issued' | 'revoked' | 'expired';
+  status: CertificateStatus;
   serial: string | null;
   notAfter: Date | null;
   requestedAt: Date;
+  /** the serial this request renews, if it is a renewal */
+  renewalOf: string | null;
+  /** why the request was rejected */
+  reason: string | null;
 }
 
-/** Requests and certificates of the agencies in scope (null = all), newest first. */
-export async function listCertificates(db: Sequelize, scopes: Array<string | null>, o: { agency?: string; limit?: number } = {}): Promise<CertificateListItem[]> {
+export interface CertificateListOptions {
+  /** exactly this agency (its code), not its subtree */
+  agency?: string;
+  status?: CertificateStatus;
+  profile?: 'organisation' | 'individual';
+  page?: number;
+  pageSize?: number;
+}
+
+export interface CertificatePage {
+  items: CertificateListItem[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** The live status: an issued certificate may since have been revoked or have expired (the signer knows). */
+function liveStatus(requestStatus: string, state: { status: 'good' | 'revoked'; notAfter: Date } | undefined, now: number): CertificateStatus {
+  if (state?.status === 'revoked') return 'revoked';
+  if (state && state.notAfter.getTime() < now) return 'expired';
+  return requestStatus as CertificateStatus;
+}
+
+/**
+ * Requests and certificates of the agencies in scope (null = all), newest first, a page at a time.
+ * Revoked and expired are the signer's facts, read through its interface, so a filter on an issued
+ * status is applied after asking it about every issued serial that matches the other filters (a few
+ * thousand at a province's scale); the rows of the page are read only then.
+ */
+export async function listCertificates(db: Sequelize, scopes: Array<string | null>, o: CertificateListOptions = {}): Promise<CertificatePage> {
+  const page = Math.max(1, Math.floor(o.page ?? 1));
+  const pageSize = Math.min(200, Math.max(1, Math.floor(o.pageSize ?? 50)));
   const f = scopeFilter(scopes, 'a.path', 1);
   const n = f.bind.length;
-  const rows = await db.query<{ id: number; code: string; profile: string; holder: string | null; subject: Subject; status: CertificateListItem['status']; serial: string | null; requested_at: Date }>(
-    `SELECT r.id, a.code, r.profile, m.address AS holder, r.subject, r.status, r.serial, r.requested_at
-       FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id LEFT JOIN mailboxes m ON m.id = r.mailbox_id
-      WHERE ${f.sql} AND ($${n + 1}::text IS NULL OR a.code = $${n + 1})
-      ORDER BY r.id DESC LIMIT $${n + 2}`,
-    { bind: [...f.bind, o.agency ?? null, o.limit ?? 200], type: QueryTypes.SELECT },
+  // requested and rejected are final in our table; issued, revoked and expired are all 'issued' here.
+  const stored = o.status === undefined ? null : o.status === 'requested' || o.status === 'rejected' ? o.status : 'issued';
+  const matching = await db.query<{ id: number; status: string; serial: string | null }>(
+    `SELECT r.id, r.status, r.serial FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id
+      WHERE ${f.sql} AND ($${n + 1}::text IS NULL OR a.code = $${n + 1}) AND ($${n + 2}::text IS NULL OR r.profile = $${n + 2})
+        AND ($${n + 3}::text IS NULL OR r.status = $${n + 3})
+      ORDER BY r.id DESC`,
+    { bind: [...f.bind, o.agency ?? null, o.profile ?? null, stored], type: QueryTypes.SELECT },
   );
-  const states = new Map((await certificateStates(db, rows.flatMap((r) => (r.serial ? [r.serial] : [])))).map((s) => [s.serial, s]));
-  return rows.map((r) => {
+  const now = Date.now();
+  const derived = stored === 'issued';
+  const states = new Map((await certificateStates(db, derived ? matching.flatMap((r) => (r.serial ? [r.serial] : [])) : [])).map((s) => [s.serial, s]));
+  const kept = derived ? matching.filter((r) => liveStatus(r.status, r.serial ? states.get(r.serial) : undefined, now) === o.status) : matching;
+  const ids = kept.slice((page - 1) * pageSize, page * pageSize).map((r) => r.id);
+  if (!ids.length) return { items: [], total: kept.length, page, pageSize };
+  const rows = await db.query<{ id: number; code: string; profile: string; holder: string | null; subject: Subject; status: string; serial: string | null; requested_at: Date; renewal_of: string | null; reason: string | null }>(
+    `SELECT r.id, a.code, r.profile, m.address AS holder, r.subject, r.status, r.serial, r.requested_at, r.renewal_of, r.reason
+       FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id LEFT JOIN mailboxes m ON m.id = r.mailbox_id
+      WHERE r.id = ANY ($1::int[]) ORDER BY r.id DESC`,
+    { bind: [ids], type: QueryTypes.SELECT },
+  );
+  if (!derived) for (const s of await certificateStates(db, rows.flatMap((r) => (r.serial ? [r.serial] : [])))) states.set(s.serial, s);
+  const items = rows.map((r) => {
     const s = r.serial ? states.get(r.serial) : undefined;
-    const status = s?.status === 'revoked' ? 'revoked' : s && s.notAfter < new Date() ? 'expired' : r.status;
-    return { id: r.id, agency: r.code, profile: r.profile, holder: r.holder, commonName: r.subject.commonName ?? '', status, serial: r.serial, notAfter: s?.notAfter ?? null, requestedAt: r.requested_at };
+    return {
+      id: r.id, agency: r.code, profile: r.profile, holder: r.holder, commonName: r.subject.commonName ?? '', status: liveStatus(r.status, s, now),
+      serial: r.serial, notAfter: s?.notAfter ?? null, requestedAt: r.requested_at, renewalOf: r.renewal_of, reason: r.reason,
+    };
+  });
+  return { items, total: kept.length, page, pageSize };
+}
+
+/**
+ * A renewal request: the subject and profile of an issued certificate, copied as they are, for the
+ * same holder, marked as renewing it (approval then limits the validity to an extension's). Only a
+ * certificate still in force is renewed — an expired or revoked one needs a new request — and only
+ * once: a renewal waiting for a decision or already issued refuses another.
+ */
+export async function renewCertificate(db: Sequelize, serialInput: string, by: Actor): Promise<{ id: number; subject: Subject; renewalOf: string }> {
+  const serial = serialInput.trim().toLowerCase().replace(/[:\s]/g, '').replace(/^0x/, '');
+  return db.transaction(async (t) => {
+    // Locking the renewed certificate's request serialises two renewals of it.
+    const [prev] = await db.query<{ agency_id: number; mailbox_id: number | null; profile: string; subject: Subject; code: string }>(
+      `SELECT r.agency_id, r.mailbox_id, r.profile, r.subject, a.code FROM admin_cert_requests r JOIN agencies a ON a.id = r.agency_id WHERE r.serial = $1 FOR UPDATE OF r`,
+      { bind: [serial], type: QueryTypes.SELECT, transaction: t },
+    );
+    if (!prev) throw new NotFoundError('certificate', 'chứng thư', serial);
+    const [state] = await certificateStates(db, [serial]);
+    if (!state || state.status === 'revoked') {
+      throw new GovmailError('CERTIFICATE_REVOKED', `certificate ${serial} is revoked: file a new request instead of a renewal`, `chứng thư ${serial} đã bị thu hồi: hãy gửi đề nghị cấp mới thay vì gia hạn`, 409);
+    }
+    if (state.notAfter.getTime() <= Date.now()) {
+      throw new GovmailError('CERTIFICATE_EXPIRED', `certificate ${serial} has expired: file a new request instead of a renewal`, `chứng thư ${serial} đã hết hạn: hãy gửi đề nghị cấp mới thay vì gia hạn`, 409);
+    }
+    const [other] = await db.query<{ id: number; status: string }>(
+      `SELECT id, status FROM admin_cert_requests WHERE renewal_of = $1 AND status IN ('requested', 'issued') ORDER BY id LIMIT 1`,
+      { bind: [serial], type: QueryTypes.SELECT, transaction: t },
+    );
+    if (other) {
+      throw new GovmailError(
+        'ALREADY_RENEWED',
+        other.status === 'requested' ? `renewal request ${other.id} for ${serial} is waiting for a decision` : `certificate ${serial} was already renewed (request ${other.id})`,
+        other.status === 'requested' ? `đề nghị gia hạn ${other.id} cho chứng thư ${serial} đang chờ duyệt` : `chứng thư ${serial} đã được gia hạn (đề nghị ${other.id})`,
+        409,
+      );
+    }
+    const [row] = await db.query<{ id: number }>(
+      `INSERT INTO admin_cert_requests (agency_id, mailbox_id, profile, subject, renewal_of, requested_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id`,
+      { bind: [prev.agency_id, prev.mailbox_id, prev.profile, JSON.stringify(prev.subject), serial, by.actor], type: QueryTypes.SELECT, transaction: t },
+    );
+    await audit(db, { actor: by.actor, action: 'cert.request', target: String(row.id), after: { agency: prev.code, profile: prev.profile, subject: prev.subject, renewalOf: serial }, ip: by.ip }, t);
+    return { id: row.id, subject: prev.subject, renewalOf: serial };
   });
 }
 

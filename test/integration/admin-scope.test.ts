@@ -117,6 +117,7 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     'POST /api/admin/certificates/requests/{id}/approve',
     'POST /api/admin/certificates/requests/{id}/reject',
     'POST /api/admin/certificates/{serial}/revoke',
+    'POST /api/admin/certificates/{serial}/renew',
   ];
 
   it('covers every admin route in the OpenAPI document', async () => {
@@ -170,7 +171,7 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     }
   });
 
-  it('approves and rejects certificate requests only as superadmin, revokes only inside the subtree', async () => {
+  it('approves and rejects certificate requests only as superadmin, revokes and renews only inside the subtree', async () => {
     const request = async (agency: string) => (await requestCertificate(db, { agency, profile: 'organisation', mailbox: `vanthu.${agency.toLowerCase()}@example.gov.vn` }, { actor: 'test' })).id;
     const approve = async (id: number) => {
       const res = await app.inject({ method: 'POST', url: `/api/admin/certificates/requests/${id}/approve`, headers: auth.superadmin });
@@ -185,16 +186,19 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
         approveIn: await post(`/api/admin/certificates/requests/${await request('X1')}/approve`),
         approveOut: await post(`/api/admin/certificates/requests/${await request('H2')}/approve`),
         rejectIn: await post(`/api/admin/certificates/requests/${await request('X1')}/reject`, { reason: 'thiếu hồ sơ' }),
+        // Renewal first: a revoked certificate is not renewed.
+        renewOut: await post(`/api/admin/certificates/${serialOut}/renew`),
+        renewIn: await post(`/api/admin/certificates/${serialIn}/renew`),
         revokeOut: await post(`/api/admin/certificates/${serialOut}/revoke`, { reason: 'superseded' }),
         revokeIn: await post(`/api/admin/certificates/${serialIn}/revoke`, { reason: 'superseded' }),
       };
       const deny = caller === 'anonymous' ? 401 : 403;
       const expected =
         caller === 'superadmin'
-          ? { approveIn: 200, approveOut: 200, rejectIn: 200, revokeOut: 200, revokeIn: 200 }
+          ? { approveIn: 200, approveOut: 200, rejectIn: 200, revokeOut: 200, revokeIn: 200, renewOut: 201, renewIn: 201 }
           : caller === 'districtAdmin'
-            ? { approveIn: 403, approveOut: 403, rejectIn: 403, revokeOut: 403, revokeIn: 200 }
-            : { approveIn: deny, approveOut: deny, rejectIn: deny, revokeOut: deny, revokeIn: deny };
+            ? { approveIn: 403, approveOut: 403, rejectIn: 403, revokeOut: 403, revokeIn: 200, renewOut: 403, renewIn: 201 }
+            : { approveIn: deny, approveOut: deny, rejectIn: deny, revokeOut: deny, revokeIn: deny, renewOut: deny, renewIn: deny };
       assert.deepEqual(results, expected, caller);
     }
   });

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { api, setCsrf } from './api';
+import { api, setCsrf, type Me } from './api';
 import { useT } from './i18n';
 
-export function Login({ onLogin }: { onLogin: (user: string) => void }) {
+export function Login({ onLogin }: { onLogin: (me: Me) => void }) {
   const { t } = useT();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -17,9 +17,9 @@ export function Login({ onLogin }: { onLogin: (user: string) => void }) {
           setBusy(true);
           setError(undefined);
           try {
-            const res = await api<{ user: string; csrfToken: string }>('POST', '/api/session', v);
+            const res = await api<Me & { csrfToken: string }>('POST', '/api/session', v);
             setCsrf(res.csrfToken);
-            onLogin(res.user);
+            onLogin({ user: res.user, grants: res.grants });
           } catch {
             setError(t.loginFailed);
           } finally {

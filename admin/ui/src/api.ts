@@ -37,3 +37,11 @@ export interface Page<T> {
   page: number;
   pageSize: number;
 }
+
+export type Role = 'superadmin' | 'agency_admin' | 'auditor' | 'user';
+
+/** Who is signed in, and the roles they hold (with the agency subtree of each; null = everywhere). */
+export interface Me {
+  user: string;
+  grants: Array<{ role: Role; agencyPath: string | null }>;
+}

@@ -3,18 +3,30 @@ import { createRoot } from 'react-dom/client';
 import { Button, ConfigProvider, Layout, Menu, Space, Typography } from 'antd';
 import viVN from 'antd/locale/vi_VN';
 import enUS from 'antd/locale/en_US';
-import { api } from './api';
+import { api, type Me, type Role } from './api';
 import { dictionaries, LangContext, type Lang } from './i18n';
 import { Login } from './Login';
 import { Agencies } from './Agencies';
 import { Mailboxes } from './Mailboxes';
 import { Audit } from './Audit';
+import { Reports } from './Reports';
+import { Certificates } from './Certificates';
 
-type PageKey = 'agencies' | 'mailboxes' | 'audit';
+type PageKey = 'agencies' | 'mailboxes' | 'certificates' | 'reports' | 'audit';
+
+/** Which roles each page is for (the server decides; this only spares people pages they would be refused). */
+const PAGE_ROLES: Record<PageKey, Role[]> = {
+  agencies: ['superadmin', 'agency_admin', 'auditor'],
+  mailboxes: ['superadmin', 'agency_admin', 'auditor'],
+  certificates: ['superadmin', 'agency_admin'],
+  reports: ['superadmin', 'agency_admin', 'auditor'],
+  audit: ['superadmin', 'auditor'],
+};
 
 function App() {
   const [lang, setLang] = useState<Lang>((localStorage.getItem('gm_lang') as Lang) ?? 'vi');
-  const [user, setUser] = useState<string | null | undefined>(undefined);
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const user = me === undefined ? undefined : (me?.user ?? null);
   const [page, setPage] = useState<PageKey>('agencies');
   const t = dictionaries[lang];
   const ctx = useMemo(() => ({ lang, t, toggle: () => setLang((l) => { const n = l === 'vi' ? 'en' : 'vi'; localStorage.setItem('gm_lang', n); return n; }) }), [lang, t]);
@@ -24,12 +36,15 @@ function App() {
     document.title = t.appTitle;
   }, [lang, t]);
   useEffect(() => {
-    api<{ user: string }>('GET', '/api/admin/me').then((me) => setUser(me.user), () => setUser(null));
+    api<Me>('GET', '/api/admin/me').then(setMe, () => setMe(null));
   }, []);
+
+  const roles = new Set((me?.grants ?? []).map((g) => g.role));
+  const pages = (Object.keys(PAGE_ROLES) as PageKey[]).filter((k) => PAGE_ROLES[k].some((r) => roles.has(r)));
 
   const body =
     user === undefined ? null : user === null ? (
-      <Login onLogin={setUser} />
+      <Login onLogin={setMe} />
     ) : (
       <Layout style={{ minHeight: '100vh' }}>
         <Layout.Sider breakpoint="md" collapsedWidth={0} theme="light">
@@ -37,24 +52,22 @@ function App() {
           <Menu
             selectedKeys={[page]}
             onClick={(e) => setPage(e.key as PageKey)}
-            items={[
-              { key: 'agencies', label: t.agencies },
-              { key: 'mailboxes', label: t.mailboxes },
-              { key: 'audit', label: t.audit },
-            ]}
+            items={pages.map((key) => ({ key, label: t[key] }))}
           />
         </Layout.Sider>
         <Layout>
-          <Layout.Header style={{ background: 'transparent', display: 'flex', justifyContent: 'flex-end' }}>
-            <Space>
+          <Layout.Header style={{ background: 'transparent', display: 'flex', justifyContent: 'flex-end', height: 'auto', minHeight: 64, lineHeight: 'normal', alignItems: 'center', paddingInline: 16 }}>
+            <Space wrap style={{ justifyContent: 'flex-end' }}>
               <Typography.Text>{t.signedInAs}: {user}</Typography.Text>
               <Button size="small" onClick={ctx.toggle}>{t.language}</Button>
-              <Button size="small" onClick={async () => { await api('DELETE', '/api/session'); setUser(null); }}>{t.logout}</Button>
+              <Button size="small" onClick={async () => { await api('DELETE', '/api/session'); setMe(null); setPage('agencies'); }}>{t.logout}</Button>
             </Space>
           </Layout.Header>
           <Layout.Content style={{ padding: 16 }}>
             {page === 'agencies' && <Agencies />}
             {page === 'mailboxes' && <Mailboxes />}
+            {page === 'certificates' && <Certificates canApprove={roles.has('superadmin')} />}
+            {page === 'reports' && <Reports />}
             {page === 'audit' && <Audit />}
           </Layout.Content>
         </Layout>
