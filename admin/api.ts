@@ -354,7 +354,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Sequelize; d
       body: {
         type: 'object',
         required: ['agency', 'profile', 'mailbox'],
-        properties: { agency: { type: 'string' }, profile: { type: 'string', enum: ['organisation', 'individual'] }, mailbox: { type: 'string' }, renewalOf: { type: 'string' } },
+        properties: { agency: { type: 'string' }, profile: { type: 'string', enum: ['organisation', 'individual'] }, mailbox: { type: 'string' } },
+        // Renewals go through POST /api/admin/certificates/:serial/renew, which checks the serial's scope.
         additionalProperties: false,
       },
     },
