@@ -24,6 +24,8 @@ export interface UsageSources {
   dailyUsage(fromDay: string, toDay: string, timeZone: string): Promise<Array<{ day: string; mailbox: string; event: string; direction: string; messages: number; bytes: number }>>;
   firstUsageDay(timeZone: string): Promise<string | undefined>;
   mailboxUsage(): Promise<Array<{ username: string; bytes: number; lastLogin: Date | null }>>;
+  /** Signatures the signer made in [from, to), per holder mailbox and kind (pdf = a signed document). */
+  signatureCounts?(from: Date, to: Date): Promise<Array<{ mailbox: string; kind: string; signatures: number }>>;
 }
 
 /**
@@ -151,6 +153,8 @@ export interface UsageReportRow {
   receivedInternal: number;
   receivedExternal: number;
   storageBytes: number;
+  signedMessages: number;
+  signedDocuments: number;
 }
 
 export interface UsageReportOptions {
@@ -211,7 +215,8 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
       )
     ).map((r) => r.mailbox),
   );
-  const windowStart = new Date(`${activeFrom}T00:00:00${REPORT_UTC_OFFSET}`).getTime();
+  const windowStartOf = (day: string) => new Date(`${day}T00:00:00${REPORT_UTC_OFFSET}`).getTime();
+  const windowStart = windowStartOf(activeFrom);
   const windowEnd = new Date(`${addDays(o.to, 1)}T00:00:00${REPORT_UTC_OFFSET}`).getTime();
   const store = new Map((await sources.mailboxUsage()).map((u) => [u.username, u]));
 
@@ -224,14 +229,16 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
         group: key,
         name: o.by === 'agency' ? (name ?? '(chưa gán cơ quan / no agency)') : key || '(chưa gán cơ quan / no agency)',
         level: o.by === 'agency' ? level : key || null,
-        mailboxes: 0, activeUsers: 0, sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, storageBytes: 0,
+        mailboxes: 0, activeUsers: 0, sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, storageBytes: 0, signedMessages: 0, signedDocuments: 0,
       };
       groups.set(key, row);
     }
     return row;
   };
+  const rowOfMailbox = new Map<string, UsageReportRow>();
   for (const mb of mailboxes) {
     const row = groupOf(mb.code, mb.name, mb.level);
+    rowOfMailbox.set(mb.address, row);
     const s = store.get(mb.address);
     const login = s?.lastLogin?.getTime();
     row.mailboxes += 1;
@@ -246,6 +253,13 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
     row.sentExternal += t.sent_external;
     row.receivedInternal += t.received_internal;
     row.receivedExternal += t.received_external;
+  }
+  const signatures = (await sources.signatureCounts?.(new Date(windowStartOf(o.from)), new Date(windowEnd))) ?? [];
+  for (const c of signatures) {
+    const row = rowOfMailbox.get(c.mailbox);
+    if (!row) continue; // a holder outside the caller's scope, or archived
+    if (c.kind === 'pdf') row.signedDocuments += c.signatures;
+    else row.signedMessages += c.signatures;
   }
   const levelOrder = (l: string | null) => (l ? LEVELS.indexOf(l as (typeof LEVELS)[number]) : LEVELS.length);
   return [...groups.values()].sort((a, b) => levelOrder(a.level) - levelOrder(b.level) || a.group.localeCompare(b.group));
@@ -262,6 +276,8 @@ export const REPORT_COLUMNS: Array<{ key: keyof UsageReportRow; title: string }>
   { key: 'receivedInternal', title: 'Nhận nội bộ / Received internal' },
   { key: 'receivedExternal', title: 'Nhận từ ngoài / Received external' },
   { key: 'storageBytes', title: 'Dung lượng (byte) / Storage (bytes)' },
+  { key: 'signedMessages', title: 'Thư đã ký số / Signed messages' },
+  { key: 'signedDocuments', title: 'Văn bản đã ký số / Signed documents' },
 ];
 
 export function reportCsv(rows: UsageReportRow[]): string {

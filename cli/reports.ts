@@ -5,16 +5,18 @@ import { InvalidInputError } from '../core/errors.js';
 import { checkReportOptions, localDay, reportCsv, reportXlsx, usageReport, type UsageSources } from '../admin/index.js';
 import { mailboxUsage } from '../mailstore/index.js';
 import { dailyUsage, firstUsageDay } from '../smtp/index.js';
+import { signatureCounts } from '../signer/index.js';
 import type { Context } from './context.js';
 
 type WithContext = <A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
 
-/** admin's reports read smtp's and mailstore's figures through these (admin cannot import them). */
+/** admin's reports read smtp's, mailstore's and signer's figures through these (admin cannot import them). */
 export function usageSources(db: Sequelize): UsageSources {
   return {
     dailyUsage: (from, to, timeZone) => dailyUsage(db, from, to, timeZone),
     mailboxUsage: () => mailboxUsage(db),
     firstUsageDay: (timeZone) => firstUsageDay(db, timeZone),
+    signatureCounts: (from, to) => signatureCounts(db, from, to),
   };
 }
 

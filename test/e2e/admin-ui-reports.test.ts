@@ -287,7 +287,7 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     const lines = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
     assert.equal(
       lines[0],
-      'Mã / Code,Tên / Name,Cấp / Level,Hộp thư / Mailboxes,Người dùng hoạt động (30 ngày) / Active users,Gửi nội bộ / Sent internal,Gửi ra ngoài / Sent external,Nhận nội bộ / Received internal,Nhận từ ngoài / Received external,Dung lượng (byte) / Storage (bytes)',
+      'Mã / Code,Tên / Name,Cấp / Level,Hộp thư / Mailboxes,Người dùng hoạt động (30 ngày) / Active users,Gửi nội bộ / Sent internal,Gửi ra ngoài / Sent external,Nhận nội bộ / Received internal,Nhận từ ngoài / Received external,Dung lượng (byte) / Storage (bytes),Thư đã ký số / Signed messages,Văn bản đã ký số / Signed documents',
     );
     assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 9).join(',')), [
       '"province","province","province","1","1","3","1","0","0"',

@@ -5,6 +5,8 @@ import ExcelJS from 'exceljs';
 import { addAgency, addDomain, addMailbox, rollUpUsage, usageReport, localDay, type UsageReportRow } from '../../admin/index.js';
 import { allMigrations } from '../../cli/migrations.js';
 import { usageSources } from '../../cli/reports.js';
+import { getProfile, initCa, issueCertificate, parseSubject, recordSignature } from '../../signer/index.js';
+import { loadKek } from '../../core/kek.js';
 import { govmail } from '../support/cli.js';
 import { freshDatabase, testDataDir } from '../support/postgres.js';
 
@@ -129,6 +131,34 @@ describe('admin/reports — usage roll-ups and reports (real PostgreSQL)', funct
   it('shows an agency admin only their subtree', async () => {
     const rows = await usageReport(db, usageSources(db), { by: 'agency', from: '2026-03-01', to: '2026-03-31', scopes: [agencyPath.HY] });
     assert.deepEqual(rows.map((r) => r.group).sort(), ['HY', 'XD']);
+  });
+
+  it("counts the signer's signatures per holder: documents (PDF) and messages (S/MIME, CMS), by Vietnamese day", async () => {
+    // A real certificate for the rows to point at; the signing times are then set as the test needs.
+    const dir = testDataDir('govmail-report-sig-');
+    const kek = loadKek(dir, {});
+    await initCa(db, kek, { organization: 'UBND tỉnh Bắc Ninh', algorithm: 'p-256', pkiUrl: 'http://127.0.0.1:9/pki', actor: 'test' });
+    const profile = getProfile('individual');
+    const subject = parseSubject({ commonName: 'Nguyễn Thị Hương', organization: 'Sở Tư pháp', email: 'huong.stp@bacninh.gov.vn', cccd: '001190000001' }, profile);
+    const { serial } = await issueCertificate(db, kek, { profile, subject, key: { kind: 'server', pin: '135790', algorithm: 'p-256' }, pkiUrl: 'http://127.0.0.1:9/pki', actor: 'test' });
+    rmSync(dir, { recursive: true, force: true });
+    const signature = async (at: string, holder: string, kind: 'pdf' | 'smime' | 'cms') => {
+      const { id } = await recordSignature(db, { serial, holder: `${holder}@bacninh.gov.vn`, kind, metadata: { urgency: 'thuong', classification: 'none' }, output: Buffer.from(at), actor: 'test' });
+      await db.query('UPDATE signer_signatures SET signed_at = $1 WHERE id = $2', { bind: [at, id] });
+    };
+    await signature('2026-03-01T16:59:59Z', 'vanthu.stp', 'pdf'); // 1 March in Vietnam
+    await signature('2026-03-31T16:59:59Z', 'vanthu.stp', 'pdf'); // 31 March, last second
+    await signature('2026-03-31T17:00:00Z', 'vanthu.stp', 'pdf'); // already 1 April
+    await signature('2026-02-28T16:59:59Z', 'huong.stp', 'pdf'); // 28 February
+    await signature('2026-03-10T02:00:00Z', 'lan.xd', 'smime');
+    await signature('2026-03-11T02:00:00Z', 'lan.xd', 'cms');
+    const byAgency = new Map((await usageReport(db, usageSources(db), { by: 'agency', from: '2026-03-01', to: '2026-03-31' })).map((r) => [r.group, r]));
+    assert.deepEqual([byAgency.get('STP')!.signedDocuments, byAgency.get('STP')!.signedMessages], [2, 0]);
+    assert.deepEqual([byAgency.get('XD')!.signedDocuments, byAgency.get('XD')!.signedMessages], [0, 2]);
+    assert.deepEqual([byAgency.get('T')!.signedDocuments, byAgency.get('T')!.signedMessages], [0, 0]);
+    const scoped = await usageReport(db, usageSources(db), { by: 'agency', from: '2026-03-01', to: '2026-03-31', scopes: [agencyPath.HY] });
+    assert.equal(scoped.reduce((n, r) => n + r.signedMessages, 0), 2, 'the district admin sees the commune under it');
+    assert.equal(scoped.reduce((n, r) => n + r.signedDocuments, 0), 0, 'and nothing of the department outside it');
   });
 
   it('govmail report usage writes CSV, JSON and XLSX, and explains bad options', async () => {

@@ -15,6 +15,8 @@ export interface UsageRow {
   receivedInternal: number;
   receivedExternal: number;
   storageBytes: number;
+  signedMessages: number;
+  signedDocuments: number;
 }
 
 interface CertificateCount {
@@ -26,8 +28,8 @@ interface CertificateCount {
 }
 
 type Grouping = 'level' | 'agency';
-type NumberKey = 'mailboxes' | 'activeUsers' | 'sentInternal' | 'sentExternal' | 'receivedInternal' | 'receivedExternal' | 'storageBytes';
-const NUMBER_KEYS: NumberKey[] = ['mailboxes', 'activeUsers', 'sentInternal', 'sentExternal', 'receivedInternal', 'receivedExternal', 'storageBytes'];
+type NumberKey = 'mailboxes' | 'activeUsers' | 'sentInternal' | 'sentExternal' | 'receivedInternal' | 'receivedExternal' | 'storageBytes' | 'signedMessages' | 'signedDocuments';
+const NUMBER_KEYS: NumberKey[] = ['mailboxes', 'activeUsers', 'sentInternal', 'sentExternal', 'receivedInternal', 'receivedExternal', 'storageBytes', 'signedMessages', 'signedDocuments'];
 const LEVELS = ['province', 'department', 'district', 'commune', 'unit'] as const;
 type Level = (typeof LEVELS)[number];
 /** More bars than this do not fit a screen; the table keeps every group. */
@@ -183,6 +185,8 @@ export function Reports() {
             numberColumn('receivedInternal', t.receivedInternal),
             numberColumn('receivedExternal', t.receivedExternal),
             numberColumn('storageBytes', t.storage),
+            numberColumn('signedMessages', t.signedMessages),
+            numberColumn('signedDocuments', t.signedDocuments),
           ]}
           summary={() =>
             rows.length ? (
