@@ -119,8 +119,18 @@ function signingKey(given: CryptoKey | KeyObject, cert: pkijs.Certificate): KeyO
 }
 
 /** signing-time in whole seconds: UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3). */
+let lastSigningTime: { second: number; der: Uint8Array } | undefined;
 function signingTimeAttributeDer(when: Date): Uint8Array {
-  if (Number.isNaN(when.getTime())) throw new Error('signingTime is not a valid Date');
+  const second = Math.floor(when.getTime() / 1000);
+  if (Number.isNaN(second)) throw new Error('signingTime is not a valid Date');
+  // Signatures made in the same second share the attribute; at thousands per second that matters.
+  if (lastSigningTime?.second === second) return lastSigningTime.der;
+  const der = signingTimeDer(when);
+  lastSigningTime = { second, der };
+  return der;
+}
+
+function signingTimeDer(when: Date): Uint8Array {
   const iso = when.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
   const year = when.getUTCFullYear();
   const time = year >= 1950 && year < 2050 ? encodeTlv(0x17, Buffer.from(iso.slice(2))) : encodeTlv(0x18, Buffer.from(iso));

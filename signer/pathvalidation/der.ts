@@ -206,21 +206,45 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
 
-function encodeLength(len: number): Uint8Array {
-  if (len < 0x80) return Uint8Array.of(len);
-  const out: number[] = [];
-  while (len > 0) {
-    out.unshift(len & 0xff);
-    len = Math.floor(len / 256);
-  }
-  return Uint8Array.of(0x80 | out.length, ...out);
+/** Bytes the DER length of `len` takes (short form below 128, else 0x8N and N big-endian bytes). */
+function lengthSize(len: number): number {
+  if (len < 0x80) return 1;
+  let n = 1;
+  for (let v = len; v > 0; v = Math.floor(v / 256)) n++;
+  return n;
 }
 
-/** Encode a TLV with a single-byte identifier. */
+/** Writes identifier and length at `at`; returns where the content starts. */
+function writeHeader(out: Uint8Array, at: number, identifier: number, len: number): number {
+  out[at] = identifier;
+  const size = lengthSize(len);
+  if (size === 1) {
+    out[at + 1] = len;
+    return at + 2;
+  }
+  out[at + 1] = 0x80 | (size - 1);
+  for (let i = size - 1, v = len; i >= 1; i--, v = Math.floor(v / 256)) out[at + 1 + i] = v & 0xff;
+  return at + 1 + size;
+}
+
+/**
+ * Encode a TLV with a single-byte identifier. One allocation: CMS signing builds a dozen of these per
+ * signature, and at P-256 speeds the copies were a visible share of the time.
+ */
 export function encodeTlv(identifier: number, content: Uint8Array): Uint8Array {
-  return Buffer.concat([Uint8Array.of(identifier), encodeLength(content.length), content]);
+  const out = Buffer.allocUnsafe(1 + lengthSize(content.length) + content.length);
+  out.set(content, writeHeader(out, 0, identifier, content.length));
+  return out;
 }
 
 export function encodeSequence(...items: Uint8Array[]): Uint8Array {
-  return encodeTlv(0x30, Buffer.concat(items));
+  let len = 0;
+  for (const item of items) len += item.length;
+  const out = Buffer.allocUnsafe(1 + lengthSize(len) + len);
+  let at = writeHeader(out, 0, 0x30, len);
+  for (const item of items) {
+    out.set(item, at);
+    at += item.length;
+  }
+  return out;
 }
