@@ -1,13 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { pkiBaseUrl } from '../core/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import { loadKek } from '../core/kek.js';
 import {
   activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
-  verifyCms, verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
-  configuredTimestamper, isPdf, signPdf, verifyPdf, type PadesLevel, type PdfSignatureReport, type PdfVerifyResult,
+  verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
+  configuredTimestamper, isPdf, signPdf, type PadesLevel,
 } from '../signer/index.js';
+import { addDataDirTrust, reportJson as validationJson, reportPdf, reportText, validateSignatures, type ValidationReport } from '../signer/validation/index.js';
+import { loadStampProfile, type StampOptions } from '../signer/pdf/index.js';
 import type { Context } from './context.js';
 import { readStdin } from './io.js';
 
@@ -84,50 +87,39 @@ function parseLevel(level: string): PadesLevel {
 /** `cong-van.pdf` → `cong-van.signed.pdf`. */
 const signedPdfName = (file: string) => `${file.replace(/\.pdf$/i, '')}.signed.pdf`;
 
-interface PdfSignOptions { out?: string; level: string; reason?: string; location?: string }
+interface PdfSignOptions { out?: string; level: string; reason?: string; location?: string; visible?: string; documentNumber?: string; copyType?: string }
+
+/** `--visible PROFILE.json` (with `--document-number`, `--copy-type` for its templates): read and checked before any password. */
+function visibleStamp(o: PdfSignOptions, pades: boolean): StampOptions | undefined {
+  if (!o.visible) {
+    const stray = o.documentNumber !== undefined ? '--document-number' : o.copyType !== undefined ? '--copy-type' : undefined;
+    if (stray) throw new InvalidInputError(stray, 'a visible stamp too (--visible PROFILE.json)', 'kèm chữ ký hiển thị (--visible TỆP_MẪU.json)');
+    return undefined;
+  }
+  if (!pades) throw new InvalidInputError('--visible', 'a PDF signed as PAdES (not with --cms or --enveloping)', 'tệp PDF ký PAdES (không dùng --cms hoặc --enveloping)', o.visible);
+  const loaded = loadStampProfile(o.visible);
+  return { ...loaded, values: { ...(o.documentNumber ? { documentNumber: o.documentNumber } : {}), ...(o.copyType ? { copyType: o.copyType } : {}) } };
+}
 
 /** PAdES: the signature goes into the PDF as an incremental update, so earlier signatures stay valid. */
-async function signPdfFile(ctx: Context, file: string, pdf: Uint8Array, id: Awaited<ReturnType<typeof signingIdentity>>, o: PdfSignOptions): Promise<void> {
+async function signPdfFile(ctx: Context, file: string, pdf: Uint8Array, id: Awaited<ReturnType<typeof signingIdentity>>, o: PdfSignOptions, stamp?: StampOptions): Promise<void> {
   const level = parseLevel(o.level);
   // GOVMAIL_TSA_URL names an external TSA; otherwise our own TSA stamps in-process.
   const timestamper = level === 'B-B' ? undefined : configuredTimestamper(ctx.db, loadKek(ctx.config.dataDir), { tsaUrl: ctx.config.tsaUrl, pkiUrl: pkiBaseUrl(ctx.config), dataDir: ctx.config.dataDir });
   const signed = await signPdf({
     pdf, certificate: id.certificate, chain: id.chain, privateKey: id.privateKey, level,
     ...(timestamper ? { timestamper } : {}), ...(o.reason ? { reason: o.reason } : {}), ...(o.location ? { location: o.location } : {}),
+    ...(stamp ? { stamp } : {}),
   });
   const out = o.out ?? signedPdfName(file);
   writeFileSync(out, signed.pdf);
   process.stderr.write(`Đã ký / signed (PAdES ${level}, ${signed.fieldName}): ${out}\n`);
 }
 
-const yesNo = (b: boolean) => (b ? 'có / yes' : 'không / no');
-
-function pdfSignatureOk(s: Omit<PdfSignatureReport, 'contents'>): boolean {
-  return s.byteRangeValid && s.intact && s.cms?.indication === 'TOTAL-PASSED' && (!s.timestamp || (s.timestamp.imprintMatches && s.timestamp.tokenIntact));
-}
-
-function printPdfReport(r: PdfVerifyResult, json: boolean): void {
-  if (json) {
-    // The signature bytes stay out of the JSON; their size is enough to judge the placeholder.
-    const signatures = r.signatures.map(({ contents, ...s }) => ({ ...s, contentsBytes: contents.length, ok: pdfSignatureOk(s) }));
-    process.stdout.write(`${JSON.stringify({ revisions: r.revisions, signatures, dss: r.dss }, null, 2)}\n`);
-  } else {
-    if (r.signatures.length === 0) process.stdout.write('Tệp PDF không có chữ ký / the PDF has no signature\n');
-    for (const [i, s] of r.signatures.entries()) {
-      const lines = [
-        `Chữ ký / signature #${i + 1} (${s.fieldName}): ${s.cms ? `${s.cms.indication}${s.cms.subIndication ? ` / ${s.cms.subIndication}` : ''}` : s.subFilter ?? ''}`,
-        `  Người ký / signer: ${s.signer?.subject ?? '?'}`,
-        ...(s.signingTime ? [`  Thời điểm ký (/M) / signing time: ${s.signingTime.toISOString()}`] : []),
-        `  Phạm vi ký / byte range: [${s.byteRange?.join(' ') ?? '?'}] ${s.byteRangeValid ? 'hợp lệ / well-formed' : `KHÔNG HỢP LỆ / MALFORMED: ${s.byteRangeProblem}`}`,
-        `  Toàn vẹn / integrity: ${s.changed ? 'ĐÃ BỊ THAY ĐỔI / CHANGED after signing' : s.intact ? 'nguyên vẹn / intact' : 'không kiểm tra được / not verified'}`,
-        `  Phủ toàn bộ tệp / covers the whole document: ${s.coversWholeDocument ? yesNo(true) : `${yesNo(false)} (${s.laterRevisions} lần cập nhật sau / later revisions)`}`,
-        ...(s.timestamp ? [`  Dấu thời gian / time-stamp: ${s.timestamp.genTime.toISOString()} (${s.timestamp.tsa ?? '?'}) ${s.timestamp.imprintMatches && s.timestamp.tokenIntact ? 'khớp / matches' : 'KHÔNG KHỚP / DOES NOT MATCH'}`] : []),
-        ...(s.cms ? [`  ${s.cms.messageVi}`, `  ${s.cms.message}`] : []),
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }
-  }
-  if (r.signatures.length === 0 || !r.signatures.every(pdfSignatureOk)) process.exitCode = 1;
+/** `govmail verify` exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED (or no signature at all), 2 INDETERMINATE. */
+function verifyExitCode(r: ValidationReport): number {
+  if (r.noSignature) return 1;
+  return r.overall === 'TOTAL-PASSED' ? 0 : r.overall === 'TOTAL-FAILED' ? 1 : 2;
 }
 
 async function trustFor(ctx: Context, o: { trust?: string[]; untrusted?: string[]; crl?: string[] }): Promise<TrustMaterial> {
@@ -172,12 +164,17 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
     .option('--level <level>', 'mức PAdES / PAdES level: B-B or B-T (time-stamped)', 'B-B')
     .option('--reason <text>', 'lý do ký (PDF) / reason for signing (PDF)')
     .option('--location <text>', 'nơi ký (PDF) / signing location (PDF)')
+    .option('--visible <profile>', 'chữ ký hiển thị theo mẫu / a visible stamp from a profile (certs/stamps/*.json)')
+    .option('--document-number <text>', 'số và ký hiệu văn bản cho mẫu / document number for the stamp, e.g. "123/UBND-VP"')
+    .option('--copy-type <text>', 'hình thức bản sao cho mẫu / copy type for the stamp, e.g. "SAO Y"')
     .action(
       withContext(async (ctx, file: string, o: { keyP12?: string; passwordStdin?: boolean; serial?: string; pinStdin?: boolean; out?: string; enveloping?: boolean; cms?: boolean } & PdfSignOptions) => {
         const content = readFileSync(file);
-        if (isPdf(content) && !o.enveloping && !o.cms) parseLevel(o.level); // a wrong level fails before the password is read
+        const pades = isPdf(content) && !o.enveloping && !o.cms;
+        if (pades) parseLevel(o.level); // a wrong level or stamp profile fails before the password is read
+        const stamp = visibleStamp(o, pades);
         const id = await signingIdentity(o, ctx);
-        if (isPdf(content) && !o.enveloping && !o.cms) return signPdfFile(ctx, file, content, id, o);
+        if (pades) return signPdfFile(ctx, file, content, id, o, stamp);
         const p7s = await signCms({ content, detached: !o.enveloping, certificate: id.certificate, privateKey: id.privateKey, chain: id.chain });
         writeFileSync(o.out ?? `${file}.p7s`, p7s);
         process.stderr.write(`Đã ký / signed: ${o.out ?? `${file}.p7s`}\n`);
@@ -192,18 +189,27 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
       .option('--at <time>', 'thời điểm kiểm tra / validation time (ISO 8601)')
       .option('--json', 'JSON output');
 
-  verifyOptions(program.command('verify <file>').description('kiểm tra chữ ký CMS hoặc các chữ ký trong PDF / verify a CMS signature or every signature in a PDF'))
-    .option('--content <file>', 'nội dung của chữ ký tách rời / the content of a detached signature')
+  verifyOptions(program.command('verify <file>').description('kiểm tra mọi chữ ký trong PDF, .p7s hoặc .eml (ETSI EN 319 102-1) / verify every signature in a PDF, a .p7s or an .eml'))
+    .option('--data-file <file>', 'dữ liệu của chữ ký .p7s tách rời / the signed data of a detached .p7s')
+    .option('--content <file>', 'như --data-file / same as --data-file')
+    .option('--pdf-report <out>', 'ghi báo cáo PDF (tiếng Việt và tiếng Anh) / write the report as a PDF (Vietnamese and English)')
+    .option('--fetch-revocation', 'tải CRL từ điểm phân phối của chứng thư / download CRLs from the certificates\' distribution points')
     .action(
-      withContext(async (ctx, file: string, o: { content?: string; trust?: string[]; untrusted?: string[]; crl?: string[]; at?: string; json?: boolean }) => {
+      withContext(async (ctx, file: string, o: { dataFile?: string; content?: string; pdfReport?: string; fetchRevocation?: boolean; trust?: string[]; untrusted?: string[]; crl?: string[]; at?: string; json?: boolean }) => {
         const input = readFileSync(file);
         const at = parseAt(o.at);
-        if (!o.content && isPdf(input)) {
-          printPdfReport(await verifyPdf(input, { validateChain: chainValidator(await trustFor(ctx, o)), ...(at ? { at } : {}) }), Boolean(o.json));
-          return;
+        const dataFile = o.dataFile ?? o.content;
+        // Our CA, DATA/trust, and whatever --trust/--untrusted/--crl add.
+        const trust = addDataDirTrust(await trustFor(ctx, o), ctx.config.dataDir);
+        const report = await validateSignatures(input, {
+          trust, fileName: path.basename(file), fetchRevocation: Boolean(o.fetchRevocation), ...(dataFile ? { data: readFileSync(dataFile) } : {}), ...(at ? { now: at } : {}),
+        });
+        if (o.pdfReport) {
+          writeFileSync(o.pdfReport, await reportPdf(report));
+          process.stderr.write(`Đã ghi báo cáo / report written: ${o.pdfReport}\n`);
         }
-        const r = await verifyCms({ p7s: input, content: o.content ? readFileSync(o.content) : undefined, validateChain: chainValidator(await trustFor(ctx, o)), at });
-        printReport(r, Boolean(o.json));
+        process.stdout.write(o.json ? `${JSON.stringify(validationJson(report), null, 2)}\n` : reportText(report));
+        process.exitCode = verifyExitCode(report);
       }),
     );
 

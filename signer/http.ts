@@ -7,6 +7,7 @@ import { currentCrl } from './revocation.js';
 import { pem } from './x509.js';
 import { TimeStampAuthority } from './tsa/authority.js';
 import { tsaRoutes } from './tsa/http.js';
+import { verifyRoutes } from './validation/http.js';
 
 /**
  * The public PKI endpoints whose URLs are written into our certificates. They carry only public data
@@ -48,4 +49,7 @@ export async function pkiRoutes(app: FastifyInstance, o: { db: Sequelize; kek: K
 
   // RFC 3161 time-stamping by our own TSA (its key and certificate are made on the first request).
   await app.register(tsaRoutes, { authority: new TimeStampAuthority(db, kek, { pkiUrl: o.pkiUrl, dataDir: o.dataDir }) });
+
+  // The public signature verification page (/verify), in its own context (multipart, error pages).
+  await app.register(verifyRoutes, { db, kek, ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
 }

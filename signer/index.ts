@@ -24,3 +24,4 @@ export {
   signPdfWithServerKey, signSmimeWithServerKey, signingRoutes, PinError, SIGN_SCOPE, API_PADES_LEVELS,
   type ApiPadesLevel, type PdfServerSigning, type SmimeServerSigning, type ServerSigned, type SigningApiOptions, type SigningDirectory, type ApiCaller,
 } from './api.js';
+export { validateSignatures, reportHtml, reportPdf, reportJson, reportText, verifyRoutes, addDataDirTrust, UnsupportedFileError, type ValidationReport, type SignatureReport, type ValidateOptions } from './validation/index.js';

@@ -24,6 +24,11 @@ export interface WidgetOptions {
   /** [x1, y1, x2, y2] in default user space (points). */
   rect?: [number, number, number, number];
   appearance?: (builder: AppearanceBuilder) => PDFRef | Promise<PDFRef>;
+  /**
+   * Decides the page, rectangle and appearance once the document is open (a stamp placed by the
+   * page's size, its text or an earlier signature); what it returns replaces the fields above.
+   */
+  resolve?: (doc: OpenedPdf) => Promise<Omit<WidgetOptions, 'resolve'>>;
 }
 
 const ANNOTATION_PRINT = 4;
@@ -80,8 +85,9 @@ function unusedFieldName(existing: string[]): string {
  * Adds a signature field whose value is `signatureRef`, merged with its widget annotation, to the
  * page and the form. Changed objects are marked in the update; returns the field's name.
  */
-export async function addSignatureField(doc: OpenedPdf, update: IncrementalUpdate, signatureRef: PDFRef, widget: WidgetOptions = {}): Promise<string> {
+export async function addSignatureField(doc: OpenedPdf, update: IncrementalUpdate, signatureRef: PDFRef, options: WidgetOptions = {}): Promise<string> {
   const { context, catalog, catalogRef } = doc;
+  const widget = options.resolve ? { ...options, ...(await options.resolve(doc)) } : options;
   const pages = pageRefs(doc);
   const pageIndex = widget.page ?? 0;
   const pageRef = pages[pageIndex];

@@ -9,3 +9,5 @@ export { signatureFields, type WidgetOptions, type AppearanceBuilder, type Signa
 export { readLastRevision, revisionEnds, type LastRevision } from './revision.js';
 export { readTimestampToken, signatureTimestampAttribute, type TimestampTokenInfo } from './timestamp.js';
 export { isPdf } from './syntax.js';
+export { stampWidget, stampPlacement, certificateStampValues, vietnamIsoTime, vietnamDate, DEFAULT_STAMP_FONTS, POINTS_PER_MM, type StampOptions } from './stamp.js';
+export { parseStampProfile, loadStampProfile, fillTemplate, STAMP_PLACEHOLDERS, StampProfileError, type StampProfile, type StampValues, type StampPlaceholder, type LoadedStampProfile } from './stamp-profile.js';

@@ -9,6 +9,7 @@ import type { Timestamper } from '../tsa/types.js';
 import { addDss, type ValidationMaterial } from './dss.js';
 import type { WidgetOptions } from './fields.js';
 import { embedSignature, prepareSignature, signedBytes } from './placeholder.js';
+import { certificateStampValues, stampWidget, vietnamDate, vietnamIsoTime, type StampOptions } from './stamp.js';
 import { pdfError } from './syntax.js';
 import { signatureTimestampAttribute } from './timestamp.js';
 
@@ -40,6 +41,12 @@ export interface SignPdfOptions {
   hash?: SigningHash;
   /** Where the signature shows; default invisible. The hook for visible stamps. */
   widget?: WidgetOptions;
+  /**
+   * A visible stamp from a stamp profile (signer/pdf/stamp-profile.ts), drawn in the widget; its
+   * templates also get the certificate's commonName, title, organisation, organisationalUnit and
+   * the signing time. Not together with `widget`.
+   */
+  stamp?: StampOptions;
   /** Bytes reserved for the CMS; default an estimate from the chain, the key and the level. */
   contentsSize?: number;
 }
@@ -93,18 +100,23 @@ export async function signPdf(o: SignPdfOptions): Promise<SignedPdf> {
   const chain = o.chain ?? [];
   const key = toKeyObject(o.privateKey);
   const reservedBytes = o.contentsSize ?? estimateContentsSize(o.certificate, chain, key, level);
+  const signingTime = o.signingTime ?? new Date();
+  if (o.stamp && o.widget) throw pdfError('INVALID_INPUT', 'give either widget or stamp, not both', 'chỉ truyền widget hoặc stamp, không truyền cả hai');
+  const widget = o.stamp
+    ? stampWidget(o.stamp, { ...certificateStampValues(o.certificate), ...o.stamp.values, signingTime: vietnamIsoTime(signingTime), signingDate: vietnamDate(signingTime) })
+    : o.widget;
 
   const prepared = await prepareSignature(
     o.pdf,
     {
-      signingTime: o.signingTime ?? new Date(),
+      signingTime,
       contentsBytes: reservedBytes,
       name: o.name ?? commonName(o.certificate) ?? formatName(o.certificate.subject),
       ...(o.reason ? { reason: o.reason } : {}),
       ...(o.location ? { location: o.location } : {}),
       ...(o.contactInfo ? { contactInfo: o.contactInfo } : {}),
     },
-    o.widget,
+    widget,
   );
   const cms = await signCms({
     content: signedBytes(prepared.bytes, prepared.byteRange),

@@ -1,12 +1,12 @@
 // Minimal PDF signature check: for every signature, is its /ByteRange well formed, were the signed
 // bytes changed, does it cover the whole file or were revisions added after it, and who signed.
-// The full ETSI EN 319 102-1 report is built on top of this.
+// The full ETSI EN 319 102-1 report (signer/validation/) is built on readPdfSignatures().
 
 import * as asn1js from 'asn1js';
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { OID, parseSignedData, verifyCms, type ChainValidator, type VerifyReport } from '../cms/index.js';
 import { digest, toU8, type HashName } from '../cms/attributes.js';
-import { openPdf } from './document.js';
+import { openPdf, type OpenedPdf } from './document.js';
 import { vriKey } from './dss.js';
 import { signatureFields } from './fields.js';
 import { revisionEnds } from './revision.js';
@@ -139,35 +139,92 @@ function signatureParts(cms: Uint8Array): { value: Uint8Array; token?: Uint8Arra
   return { value: toU8(si.signature.valueBlock.valueHexView), ...(token ? { token: toU8(token.toBER(false)) } : {}) };
 }
 
-async function checkSignature(bytes: Uint8Array, fieldName: string, sig: PDFDict, ends: { eof: number; end: number }[], vriKeys: string[], o: VerifyPdfOptions): Promise<PdfSignatureReport> {
+/** A signature field's value as it sits in the file, before any cryptographic check. */
+export interface PdfSignatureItem {
+  fieldName: string;
+  /** The signature dictionary (/V of the field). */
+  dict: PDFDict;
+  subFilter?: string;
+  byteRange?: number[];
+  /** Why the /ByteRange is not well formed, or undefined when it is. */
+  byteRangeProblem?: string;
+  /** The decoded /Contents (zero padding included). */
+  contents: Uint8Array;
+  /** The CMS (or, for a document time-stamp, the RFC 3161 token) without the zero padding. */
+  cms: Uint8Array;
+  /** The bytes the /ByteRange covers, when the range lies within the file. */
+  signed?: Uint8Array;
+  /** Offset just after the signed revision (end of the second range). */
+  signedEnd?: number;
+  coversWholeDocument: boolean;
+  laterRevisions: number;
+  /** /M, the claimed signing time. */
+  signingTime?: Date;
+  /** /Name, /Reason, /Location, /ContactInfo as text. */
+  name?: string;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  vri: { key: string; present: boolean };
+}
+
+function textOf(sig: PDFDict, key: string): string | undefined {
+  const v = sig.lookup(PDFName.of(key));
+  return v instanceof PDFString || v instanceof PDFHexString ? v.decodeText() : undefined;
+}
+
+function readItem(bytes: Uint8Array, fieldName: string, sig: PDFDict, ends: { eof: number; end: number }[], vriKeys: string[]): PdfSignatureItem {
   const contents = contentsOf(sig) ?? new Uint8Array();
   const range = byteRangeOf(sig);
   const problem = byteRangeProblem(bytes, range, contents);
   const subFilter = sig.get(PDFName.of('SubFilter'));
   const key = vriKey(contents);
-  const report: PdfSignatureReport = {
+  const item: PdfSignatureItem = {
     fieldName,
+    dict: sig,
     ...(subFilter instanceof PDFName ? { subFilter: subFilter.decodeText() } : {}),
     ...(range ? { byteRange: range } : {}),
-    byteRangeValid: !problem,
     ...(problem ? { byteRangeProblem: problem } : {}),
-    intact: false,
-    changed: false,
+    contents,
+    cms: contents.subarray(0, derLength(contents)),
     coversWholeDocument: false,
     laterRevisions: 0,
-    cmsSigningTimeAttribute: false,
     vri: { key, present: vriKeys.includes(key) },
-    contents,
   };
   const m = formatPdfDate(sig);
-  if (m) report.signingTime = m;
-  if (!range || !range.every((n) => Number.isSafeInteger(n)) || range[2]! + range[3]! > bytes.length || range[0]! + range[1]! > range[2]!) return report;
-
+  if (m) item.signingTime = m;
+  for (const [k, field] of [['Name', 'name'], ['Reason', 'reason'], ['Location', 'location'], ['ContactInfo', 'contactInfo']] as const) {
+    const t = textOf(sig, k);
+    if (t !== undefined) item[field] = t;
+  }
+  if (!range || !range.every((n) => Number.isSafeInteger(n)) || range[2]! + range[3]! > bytes.length || range[0]! + range[1]! > range[2]!) return item;
   const end = range[2]! + range[3]!;
-  report.coversWholeDocument = bytes.subarray(end).every((b) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x00);
-  report.laterRevisions = ends.filter((r) => r.eof > end).length;
-  const signed = signedBytes(bytes, range);
-  const cms = contents.subarray(0, derLength(contents));
+  item.signedEnd = end;
+  item.coversWholeDocument = bytes.subarray(end).every((b) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x00);
+  item.laterRevisions = ends.filter((r) => r.eof > end).length;
+  item.signed = signedBytes(bytes, range);
+  return item;
+}
+
+async function checkSignature(item: PdfSignatureItem, o: VerifyPdfOptions): Promise<PdfSignatureReport> {
+  const report: PdfSignatureReport = {
+    fieldName: item.fieldName,
+    ...(item.subFilter ? { subFilter: item.subFilter } : {}),
+    ...(item.byteRange ? { byteRange: item.byteRange } : {}),
+    byteRangeValid: !item.byteRangeProblem,
+    ...(item.byteRangeProblem ? { byteRangeProblem: item.byteRangeProblem } : {}),
+    intact: false,
+    changed: false,
+    coversWholeDocument: item.coversWholeDocument,
+    laterRevisions: item.laterRevisions,
+    cmsSigningTimeAttribute: false,
+    vri: item.vri,
+    contents: item.contents,
+  };
+  if (item.signingTime) report.signingTime = item.signingTime;
+  const signed = item.signed;
+  if (!signed) return report;
+  const cms = item.cms;
 
   if (report.subFilter === 'ETSI.RFC3161') {
     // A document time-stamp: the token itself stamps the signed bytes.
@@ -204,16 +261,24 @@ function dssSummary(catalog: PDFDict): PdfVerifyResult['dss'] {
   return { certificates: count('Certs'), crls: count('CRLs'), ocsps: count('OCSPs'), vri: keys };
 }
 
-/** Lists and checks every signature of a PDF, in the order they were made. */
-export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions = {}): Promise<PdfVerifyResult> {
-  const doc = await openPdf(bytes);
+/** Every signature of a PDF as it sits in the file, in the order they were made (no cryptographic check). */
+export async function readPdfSignatures(bytes: Uint8Array, opened?: OpenedPdf): Promise<{ doc: OpenedPdf; items: PdfSignatureItem[]; revisions: number; dss?: PdfVerifyResult['dss'] }> {
+  const doc = opened ?? (await openPdf(bytes));
   const ends = revisionEnds(bytes);
   const dss = dssSummary(doc.catalog);
-  const signatures: PdfSignatureReport[] = [];
+  const items: PdfSignatureItem[] = [];
   for (const field of signatureFields(doc.context, doc.catalog)) {
-    if (field.value) signatures.push(await checkSignature(bytes, field.name, field.value, ends, dss?.vri ?? [], o));
+    if (field.value) items.push(readItem(bytes, field.name, field.value, ends, dss?.vri ?? []));
   }
-  const endOf = (s: PdfSignatureReport) => (s.byteRange ? s.byteRange[2]! + s.byteRange[3]! : Infinity);
-  signatures.sort((x, y) => endOf(x) - endOf(y));
-  return { signatures, revisions: ends.length, ...(dss ? { dss } : {}) };
+  const endOf = (s: PdfSignatureItem) => (s.byteRange ? s.byteRange[2]! + s.byteRange[3]! : Infinity);
+  items.sort((x, y) => endOf(x) - endOf(y));
+  return { doc, items, revisions: ends.length, ...(dss ? { dss } : {}) };
+}
+
+/** Lists and checks every signature of a PDF, in the order they were made. */
+export async function verifyPdf(bytes: Uint8Array, o: VerifyPdfOptions = {}): Promise<PdfVerifyResult> {
+  const { items, revisions, dss } = await readPdfSignatures(bytes);
+  const signatures: PdfSignatureReport[] = [];
+  for (const item of items) signatures.push(await checkSignature(item, o));
+  return { signatures, revisions, ...(dss ? { dss } : {}) };
 }

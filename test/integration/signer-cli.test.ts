@@ -66,10 +66,11 @@ describe('signer commands — ca, cert, sign, verify, smime (OpenSSL both ways)'
   it('verify reports TOTAL-PASSED for ours and for openssl cms -sign output, TOTAL-FAILED for tampered content', async () => {
     const ok = await run(['verify', f('cong-van.p7s'), '--content', f('cong-van.txt'), '--json']);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    // The ETSI EN 319 102-1 report: the overall result, then one entry per signature.
     const report = JSON.parse(ok.stdout);
-    assert.equal(report.indication, 'TOTAL-PASSED');
-    assert.match(report.signer.subject, /CN=Trần Văn Bình/);
-    assert.equal(report.chain.length, 3);
+    assert.equal(report.overall, 'TOTAL-PASSED');
+    assert.match(report.signatures[0].signer.subject, /CN=Trần Văn Bình/);
+    assert.equal(report.signatures[0].chain.length, 3);
 
     execFileSync('openssl', ['pkcs12', '-in', f('binh.p12'), '-passin', 'pass:mat-khau-dai', '-nodes', '-nocerts', '-out', f('binh.key')]);
     execFileSync('openssl', ['cms', '-sign', '-binary', '-md', 'sha256', '-in', f('cong-van.txt'), '-signer', f('binh.pem'), '-inkey', f('binh.key'), '-certfile', f('issuing.pem'), '-outform', 'DER', '-out', f('openssl.p7s')]);
@@ -104,8 +105,8 @@ describe('signer commands — ca, cert, sign, verify, smime (OpenSSL both ways)'
     const v = await run(['verify', f('cong-van.p7s'), '--content', f('cong-van.txt'), '--json']);
     assert.equal(v.code, 1);
     const report = JSON.parse(v.stdout);
-    assert.equal(report.indication, 'TOTAL-FAILED');
-    assert.equal(report.subIndication, 'REVOKED');
+    assert.equal(report.overall, 'TOTAL-FAILED');
+    assert.equal(report.overallSubIndication, 'REVOKED');
 
     const crl = await run(['cert', 'crl']);
     writeFileSync(f('issuing.crl'), crl.stdout);
