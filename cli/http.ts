@@ -1,17 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Sequelize } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
 import { adminRoutes, mailboxAgency, tokenPrincipal } from '../admin/index.js';
-import { serveSpa } from './ui.js';
+import { serveSpa, WEBMAIL_CSP } from './ui.js';
 import { usageSources } from './reports.js';
 import { pkiRoutes, signingRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
+import { webmailRoutes } from '../webmail/index.js';
+import { MASTER_USER } from '../mailstore/index.js';
+import type { Submitter } from '../smtp/index.js';
+
+/** What the HTTP app gets from services started before it; tests build the app without them. */
+export interface HttpServices {
+  /** smtp's submission pipeline, for the webmail's /send. */
+  submit?: Submitter;
+}
+
+/** Dovecot's IMAP on loopback with the master user, when this data folder has its password. */
+function webmailImap(config: Config) {
+  const file = path.join(config.dataDir, 'secrets', 'dovecot-master-password');
+  if (!existsSync(file)) return undefined;
+  return { host: '127.0.0.1', port: config.imapPort, master: { user: MASTER_USER, password: readFileSync(file, 'utf8').trim() } };
+}
 
 /** The one HTTP app: health, the admin API and its OpenAPI document; signer (/pki) and webmail mount here too. */
-export async function buildHttpApp(config: Config, db: Sequelize): Promise<FastifyInstance> {
+export async function buildHttpApp(config: Config, db: Sequelize, services: HttpServices = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 30 * 1024 * 1024, trustProxy: false });
   await app.register(swagger, {
     openapi: {
@@ -35,11 +53,14 @@ export async function buildHttpApp(config: Config, db: Sequelize): Promise<Fasti
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
+  await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap: webmailImap(config), submit: services.submit, maxUploadBytes: config.maxMessageSize });
+  await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
+  app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
   return app;
 }
 
-export async function startHttp(config: Config, db: Sequelize): Promise<RunningService> {
-  const app = await buildHttpApp(config, db);
+export async function startHttp(config: Config, db: Sequelize, services: HttpServices = {}): Promise<RunningService> {
+  const app = await buildHttpApp(config, db, services);
   await app.listen({ host: config.listenHost, port: config.httpPort });
   return { name: 'http', listening: [`HTTP ${config.listenHost}:${config.httpPort}`], stop: () => app.close() };
 }

@@ -5,7 +5,7 @@ import { startEmbeddedPostgres } from '../core/embedded-postgres.js';
 import { serviceIdentity, dropPrivileges, isRoot } from '../core/privileges.js';
 import { startInOrder, stopInReverse, type RunningService } from '../core/service.js';
 import { startDovecot, ensureSelfSignedCertificate, createLmtpClient, type DovecotHandle } from '../mailstore/index.js';
-import { startSmtpServices } from '../smtp/index.js';
+import { startSmtpServices, type Submitter } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { refreshCrls } from '../signer/index.js';
 import { sendCertificateExpiryNotices } from './notices.js';
@@ -31,6 +31,7 @@ export async function runStart(opts: { data?: string }): Promise<void> {
   let dbUrl = config.databaseUrl;
   let db: Sequelize;
   let dovecot: DovecotHandle;
+  let submit: Submitter | undefined;
   const tls = ensureSelfSignedCertificate(config.dataDir, config.hostname, identity);
   const services = await startInOrder([
     async () => {
@@ -60,9 +61,10 @@ export async function runStart(opts: { data?: string }): Promise<void> {
     async () => {
       const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port, hostname: config.hostname });
       const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls });
+      submit = smtp.submit;
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
-    () => startHttp(config, db),
+    () => startHttp(config, db, { submit }),
     async () => {
       // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
       // once), certificate holders are warned 60/30/7 days before expiry, and usage roll-ups stay

@@ -122,6 +122,8 @@ export function generateDovecotConfig(o: DovecotOptions): string {
     'mail_location = mdbox:~/mdbox',
     'mail_plugins = $mail_plugins quota quota_clone',
     'mdbox_rotate_size = 16M',
+    '# $HasAttachment / $HasNoAttachment keywords set when mail is saved: the webmail searches "has attachment" by them.',
+    'mail_attachment_detection_options = add-flags content-type=!application/pkcs7-signature content-type=!application/x-pkcs7-signature content-type=!application/pgp-signature',
     'namespace inbox {',
     '  inbox = yes',
     '  separator = /',

@@ -1,0 +1,127 @@
+import type { Sequelize } from 'sequelize';
+import { getMailbox, senderAddresses } from '../../admin/index.js';
+import { SenderNotAllowedError, type Submitter } from '../../smtp/index.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
+import { buildMime, messageIdList, newMessageId, parseRecipients, type Outgoing } from './compose.js';
+import { inFolder, specialFolder, type MailContext } from './messages.js';
+import { deleteUploads, loadUploads } from './uploads.js';
+import { notConfigured } from './errors.js';
+
+/**
+ * Sending and drafts. A message goes out through smtp's submission pipeline (the same sender rules,
+ * local delivery over LMTP, the durable queue and DKIM as a desktop client gets), then a copy with Bcc
+ * is appended to Sent as read. A draft is appended to Drafts and replaces the previous version.
+ */
+export interface OutgoingBody {
+  from?: unknown;
+  to?: unknown;
+  cc?: unknown;
+  bcc?: unknown;
+  subject?: unknown;
+  text?: unknown;
+  html?: unknown;
+  inReplyTo?: unknown;
+  references?: unknown;
+  attachments?: unknown;
+  draftUid?: unknown;
+}
+
+export interface Identity {
+  address: string;
+  name: string;
+}
+
+/** The addresses this mailbox may send as (itself and its aliases), with its display name. */
+export async function identities(db: Sequelize, mailbox: string): Promise<Identity[]> {
+  const name = (await getMailbox(db, mailbox))?.display_name ?? '';
+  return (await senderAddresses(db, mailbox)).map((address) => ({ address, name }));
+}
+
+const MAX_TEXT = 5 * 1024 * 1024;
+
+function textField(field: string, value: unknown, max: number, oneLine: boolean): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string' || value.length > max) throw new InvalidInputError(field, `text of at most ${max} characters`, `văn bản tối đa ${max} ký tự`);
+  // A subject is one line: a line break there would start a new header.
+  return oneLine ? value.replace(/[\r\n\t]+/g, ' ').trim() : value;
+}
+
+async function outgoing(db: Sequelize, mailbox: string, body: OutgoingBody, forSending: boolean): Promise<Outgoing> {
+  const mine = await identities(db, mailbox);
+  const fromField = parseRecipients('from', body.from ?? mailbox, { required: true })[0];
+  const identity = mine.find((i) => i.address === fromField.address.toLowerCase());
+  if (!identity) throw new SenderNotAllowedError(fromField.address);
+  const out: Outgoing = {
+    from: { name: identity.name, address: identity.address },
+    to: parseRecipients('to', body.to),
+    cc: parseRecipients('cc', body.cc),
+    bcc: parseRecipients('bcc', body.bcc),
+    subject: textField('subject', body.subject, 998, true),
+    text: textField('text', body.text, MAX_TEXT, false),
+    html: textField('html', body.html, MAX_TEXT, false) || undefined,
+    inReplyTo: messageIdList('inReplyTo', body.inReplyTo)[0],
+    references: messageIdList('references', body.references),
+    attachments: await loadUploads(db, mailbox, body.attachments),
+  };
+  if (forSending && !out.to.length && !out.cc.length && !out.bcc.length) throw new InvalidInputError('to', 'at least one recipient', 'ít nhất một người nhận');
+  if (out.to.length + out.cc.length + out.bcc.length > 500) throw new InvalidInputError('to', 'at most 500 recipients (use a distribution list)', 'tối đa 500 người nhận (hãy dùng nhóm thư)');
+  return out;
+}
+
+function draftUidOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || (value as number) <= 0) throw new InvalidInputError('draftUid', 'the uid returned by /drafts', 'mã uid do /drafts trả về');
+  return value as number;
+}
+
+async function dropDraft(ctx: MailContext, uid: number | undefined): Promise<void> {
+  if (!uid) return;
+  await ctx.pool.use(ctx.session, async (client) => {
+    const drafts = await specialFolder(client, '\\Drafts');
+    await inFolder(client, drafts, () => client.messageDelete([uid], { uid: true }));
+  });
+}
+
+export async function sendMessage(
+  ctx: MailContext,
+  deps: { db: Sequelize; submit?: Submitter; clientIp?: string },
+  body: OutgoingBody,
+): Promise<{ messageId: string; queued: string[]; delivered: string[] }> {
+  if (!deps.submit) throw notConfigured('sending', 'chức năng gửi thư');
+  const mailbox = ctx.session.mailbox;
+  const draftUid = draftUidOf(body.draftUid);
+  const msg = await outgoing(deps.db, mailbox, body, true);
+  const ids = { messageId: newMessageId(msg.from.address), date: new Date() };
+  const raw = await buildMime(msg, ids, false);
+  const recipients = [...msg.to, ...msg.cc, ...msg.bcc].map((r) => r.address);
+  const result = await deps.submit({ mailbox, raw, envelopeFrom: msg.from.address, recipients, clientIp: deps.clientIp });
+
+  // Sent: the message is out already, so a failure here is logged, never reported as "not sent".
+  const log = logger().child({ svc: 'webmail' });
+  try {
+    const copy = await buildMime(msg, ids, true);
+    await ctx.pool.use(ctx.session, async (client) => client.append(await specialFolder(client, '\\Sent'), copy, ['\\Seen'], ids.date));
+  } catch (err) {
+    log.warn({ err: (err as Error).message, mailbox }, 'sent message not saved to Sent');
+  }
+  await dropDraft(ctx, draftUid).catch((err) => log.warn({ err: (err as Error).message, mailbox }, 'draft not removed after sending'));
+  await deleteUploads(deps.db, mailbox, msg.attachments.map((a) => a.id));
+  return { messageId: ids.messageId, ...result };
+}
+
+export async function saveDraft(ctx: MailContext, deps: { db: Sequelize }, body: OutgoingBody): Promise<{ uid: number }> {
+  const draftUid = draftUidOf(body.draftUid);
+  const msg = await outgoing(deps.db, ctx.session.mailbox, body, false);
+  const ids = { messageId: newMessageId(msg.from.address), date: new Date() };
+  const raw = await buildMime(msg, ids, true);
+  const uid = await ctx.pool.use(ctx.session, async (client) => {
+    const drafts = await specialFolder(client, '\\Drafts');
+    const saved = await client.append(drafts, raw, ['\\Draft', '\\Seen'], ids.date);
+    // Only once the new version is safely stored does the old one go.
+    if (draftUid) await inFolder(client, drafts, () => client.messageDelete([draftUid], { uid: true }));
+    return saved && saved.uid;
+  });
+  if (!uid) throw new Error('the mail store did not return the draft uid (UIDPLUS)');
+  return { uid };
+}

@@ -1,0 +1,166 @@
+import { useEffect, useRef, useState } from 'react';
+import { App, Button, Form, Input, Segmented, Select, Space, Spin, Typography } from 'antd';
+import { api, ApiError, type OutgoingMessage, type SendResult, type User } from '../api';
+import { useT } from '../i18n';
+import { addressList, isAddress, parseAddress } from '../addresses';
+import { deleteMessages } from '../mailActions';
+import type { ComposeInit } from './types';
+import { composeStart } from './quote';
+import { fillRichEditor, htmlDocument, initialPlainText, loadSignature, setEditorText } from './editorContent';
+import { htmlText } from './htmlText';
+import { AddressField, recipientLabel, type Recipient } from './AddressField';
+import { RichEditor } from './RichEditor';
+import { AttachmentDrop } from './AttachmentDrop';
+import { useUploads } from './useUploads';
+import { useDraftAutosave } from './useDraftAutosave';
+import { pickIdentity, useIdentities } from './useIdentities';
+import { DraftStatusText } from './DraftStatusText';
+
+interface Fields {
+  from: string;
+  to: Recipient[];
+  cc: Recipient[];
+  bcc: Recipient[];
+  subject: string;
+}
+type Mode = 'rich' | 'plain';
+
+interface Props {
+  init: ComposeInit;
+  user: User;
+  draftsFolder?: string;
+  onClose: (sent: boolean) => void;
+}
+
+/** Waits for the identities (a reply must leave out every address of the user's own), then shows the form. */
+export default function ComposeView(props: Props) {
+  const { t } = useT();
+  const identities = useIdentities(props.user);
+  return identities ? <ComposeForm {...props} identities={identities} /> : <Spin className="center-spin" description={t.loading} />;
+}
+
+/** Writing a message: identity, recipients, subject, rich or plain text, attachments; drafts saved as you go. */
+function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { identities: User[] }) {
+  const { t, lang } = useT();
+  const { message } = App.useApp();
+  const [start] = useState(() => composeStart(init, identities.map((i) => i.address), t, lang));
+  const [form] = Form.useForm<Fields>();
+  const [mode, setMode] = useState<Mode>('rich');
+  const [plain, setPlain] = useState(() => initialPlainText(start, loadSignature()));
+  const [version, setVersion] = useState(0);
+  const [sending, setSending] = useState(false);
+  const [showCopies, setShowCopies] = useState(start.cc.length > 0);
+  const editor = useRef<HTMLDivElement>(null);
+  const uploads = useUploads();
+  const touch = () => setVersion((v) => v + 1);
+
+  useEffect(() => {
+    if (editor.current) fillRichEditor(editor.current, start, loadSignature());
+    // the editor is filled once, from the message being answered
+  }, []);
+  useEffect(() => touch(), [uploads.ids.length]);
+
+  const body = (): Pick<OutgoingMessage, 'text' | 'html'> =>
+    mode === 'rich' && editor.current ? { text: htmlText(editor.current), html: htmlDocument(editor.current.innerHTML) } : { text: plain };
+  const collect = (): OutgoingMessage => {
+    const v = form.getFieldsValue(true) as Fields;
+    // The name the user saw goes along with the address ("Trần Thị B" <tranthib@…>).
+    const addresses = (list?: Recipient[]) => (list ?? []).map((r) => ({ name: parseAddress(r.label)?.name ?? '', address: r.value }));
+    return { from: v.from, to: addresses(v.to), cc: addresses(v.cc), bcc: addresses(v.bcc), subject: v.subject ?? '', ...body(), inReplyTo: start.inReplyTo, references: start.references, attachments: uploads.ids };
+  };
+  const draft = useDraftAutosave(collect, version, start.draftUid);
+
+  const switchMode = (next: Mode) => {
+    if (next === mode) return;
+    if (next === 'plain' && editor.current) setPlain(htmlText(editor.current));
+    setMode(next);
+  };
+  useEffect(() => {
+    if (mode === 'rich' && editor.current && version > 0) setEditorText(editor.current, plain);
+    // only when switching back to rich text
+  }, [mode]);
+
+  const send = async () => {
+    const fields = await form.validateFields().catch(() => null);
+    if (!fields || uploads.busy) return;
+    setSending(true);
+    const draftUid = await draft.stop();
+    try {
+      const res = await api<SendResult>('POST', '/send', { ...collect(), draftUid });
+      message.success(res?.queued?.length ? `${t.sentOk}. ${t.queuedTo(res.queued.join(', '))}` : t.sentOk);
+      onClose(true);
+    } catch (e) {
+      draft.resume();
+      message.error(e instanceof ApiError ? e.text(lang) : t.errorGeneric);
+      setSending(false);
+    }
+  };
+  const discard = async () => {
+    const draftUid = await draft.stop();
+    if (draftUid && draftsFolder) await deleteMessages(draftsFolder, [draftUid]).catch(() => undefined);
+    onClose(false);
+  };
+
+  const recipientRule = { validator: (_: unknown, list?: Recipient[]) => { const bad = (list ?? []).find((r) => !isAddress(r.value)); return bad ? Promise.reject(new Error(t.invalidAddress(bad.value))) : Promise.resolve(); } };
+  const needSomeone = { validator: () => { const v = form.getFieldsValue(['to', 'cc', 'bcc']) as Partial<Fields>; return [v.to, v.cc, v.bcc].some((l) => l?.length) ? Promise.resolve() : Promise.reject(new Error(t.recipientsRequired)); } };
+  const asRecipients = (list: { name?: string; address: string }[]) => list.map((a) => ({ value: a.address, label: recipientLabel(a.name, a.address) }));
+
+  return (
+    <section className="compose" aria-labelledby="compose-heading" onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void send()}>
+      <Typography.Title level={1} id="compose-heading" className="view-title">
+        {start.subject || t.newMessage}
+      </Typography.Title>
+      <Form
+        form={form}
+        name="compose"
+        layout="horizontal"
+        labelCol={{ flex: '120px' }}
+        labelWrap
+        initialValues={{ from: pickIdentity(identities, [...addressList(init.source?.to), ...addressList(init.source?.cc)].map((a) => a.address)), to: asRecipients(start.to), cc: asRecipients(start.cc), bcc: [], subject: start.subject }}
+        onValuesChange={touch}
+        className="compose-form"
+      >
+        <Form.Item name="from" label={t.identity}>
+          <Select options={identities.map((i) => ({ value: i.address, label: recipientLabel(i.name, i.address) }))} />
+        </Form.Item>
+        <Form.Item name="to" label={t.to} rules={[recipientRule, needSomeone]}>
+          <AddressField />
+        </Form.Item>
+        {showCopies ? (
+          <>
+            <Form.Item name="cc" label={t.cc} rules={[recipientRule]}>
+              <AddressField />
+            </Form.Item>
+            <Form.Item name="bcc" label={t.bcc} rules={[recipientRule]}>
+              <AddressField />
+            </Form.Item>
+          </>
+        ) : (
+          <Button type="link" className="show-copies" onClick={() => setShowCopies(true)}>
+            {t.showCcBcc}
+          </Button>
+        )}
+        <Form.Item name="subject" label={t.subject}>
+          <Input />
+        </Form.Item>
+      </Form>
+      <Space className="editor-head" wrap>
+        <span id="editor-label" className="editor-label">{t.editorLabel}</span>
+        <Segmented<Mode> aria-label={t.editorMode} value={mode} onChange={switchMode} options={[{ value: 'rich', label: t.richText }, { value: 'plain', label: t.plainText }]} />
+      </Space>
+      {mode === 'rich' ? (
+        <RichEditor ref={editor} onInput={touch} labelId="editor-label" />
+      ) : (
+        <Input.TextArea aria-labelledby="editor-label" value={plain} onChange={(e) => { setPlain(e.target.value); touch(); }} autoSize={{ minRows: 12 }} className="plain-editor" data-testid="plain-editor" />
+      )}
+      <AttachmentDrop items={uploads.items} onFiles={uploads.add} onRemove={uploads.remove} />
+      <Space className="compose-actions" wrap>
+        <Button type="primary" onClick={() => void send()} loading={sending} disabled={uploads.busy} data-testid="send">
+          {sending ? t.sending : t.send}
+        </Button>
+        <Button onClick={() => void discard()}>{t.discard}</Button>
+        <DraftStatusText status={draft.status} />
+      </Space>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import { Button, Card, Radio, Typography } from 'antd';
+import { useT, type Lang } from '../i18n';
+import { SignatureSettings } from './SignatureSettings';
+import { TotpSettings } from './TotpSettings';
+import { SessionList } from './SessionList';
+
+/** Language, signature, two-step verification and the signed-in sessions. */
+export default function SettingsView({ onBack }: { onBack: () => void }) {
+  const { t, lang, setLang } = useT();
+  return (
+    <section className="settings" aria-labelledby="settings-heading">
+      <Button onClick={onBack} className="gap-below">← {t.backToList}</Button>
+      <Typography.Title level={1} id="settings-heading" className="view-title">
+        {t.settings}
+      </Typography.Title>
+      <Card title={<h2 className="card-heading">{t.language}</h2>} className="settings-card">
+        <Radio.Group
+          aria-label={t.language}
+          value={lang}
+          onChange={(e) => setLang(e.target.value as Lang)}
+          options={[
+            { value: 'vi', label: <span lang="vi">{t.vietnamese}</span> },
+            { value: 'en', label: <span lang="en">{t.english}</span> },
+          ]}
+        />
+      </Card>
+      <SignatureSettings />
+      <TotpSettings />
+      <SessionList />
+    </section>
+  );
+}
