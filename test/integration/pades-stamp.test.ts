@@ -10,13 +10,11 @@ import path from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, decodePDFRawStream, rgb } from 'pdf-lib';
 import type { Sequelize } from 'sequelize';
-import { allMigrations } from '../../cli/migrations.js';
 import { loadPkcs12, type LoadedIdentity } from '../../signer/cms/index.js';
 import { loadStampProfile, openPdf, signPdf, signatureFields, verifyPdf, type LoadedStampProfile } from '../../signer/pdf/index.js';
-import { govmail, repoRoot } from '../support/cli.js';
-import { TestPki, pdfsig } from '../support/pdf-fixtures.js';
+import { repoRoot } from '../support/cli.js';
+import { TestPki, cliPki, pdfsig } from '../support/pdf-fixtures.js';
 import { cropImage, decodePng, drawSeal, drawSignature, encodePng, type RgbaImage } from '../support/png.js';
-import { freshDatabase } from '../support/postgres.js';
 
 type Rect = [number, number, number, number];
 
@@ -298,23 +296,13 @@ describe('visible PAdES stamps (signer/pdf/stamp*.ts), judged by pdfsig, pdftote
 
   describe('govmail sign --visible (our own CA, PostgreSQL)', () => {
     let db: Sequelize;
-    let env: NodeJS.ProcessEnv;
-    let data: string;
-    const cli = (args: string[], input?: string) => govmail([...args, '--data', data], { env, input });
+    let cli: Awaited<ReturnType<typeof cliPki>>['cli'];
 
     before(async () => {
-      data = path.join(dir, 'data');
-      const fresh = await freshDatabase(allMigrations());
-      db = fresh.db;
-      env = { DATABASE_URL: fresh.url, GOVMAIL_LOG_LEVEL: 'warn', GOVMAIL_PKI_URL: 'http://ca.thu.gov.vn/pki' };
-      const init = await cli(['ca', 'init', '--organization', 'UBND tỉnh Thử Nghiệm', '--province', 'Thử Nghiệm', '--algorithm', 'p-256']);
-      assert.equal(init.code, 0, init.stderr);
-      writeFileSync(f('anh.json'), JSON.stringify({ commonName: 'Nguyễn Văn Ánh', organization: 'Sở Nội vụ', title: 'Phó Giám đốc', email: 'anh@snv.thu.gov.vn', cccd: '027080001234' }));
-      writeFileSync(f('vanthu.json'), JSON.stringify({ commonName: 'Văn phòng Sở Nội vụ', organization: 'Sở Nội vụ tỉnh Thử Nghiệm', mst: '2300123456', email: 'vanthu@snv.thu.gov.vn' }));
-      for (const [name, profile] of [['anh', 'individual'], ['vanthu', 'organisation']] as const) {
-        const issued = await cli(['cert', 'issue', '--profile', profile, '--subject-json', f(`${name}.json`), '--p12', f(`${name}.p12`), '--password-stdin', '--algorithm', 'p-256', '--out', f(`${name}.pem`)], 'mat-khau-dai');
-        assert.equal(issued.code, 0, issued.stderr);
-      }
+      ({ db, cli } = await cliPki(f, path.join(dir, 'data'), [
+        { name: 'anh', profile: 'individual', subject: { commonName: 'Nguyễn Văn Ánh', organization: 'Sở Nội vụ', title: 'Phó Giám đốc', email: 'anh@snv.thu.gov.vn', cccd: '027080001234' } },
+        { name: 'vanthu', profile: 'organisation', subject: { commonName: 'Văn phòng Sở Nội vụ', organization: 'Sở Nội vụ tỉnh Thử Nghiệm', mst: '2300123456', email: 'vanthu@snv.thu.gov.vn' } },
+      ], 'p-256'));
     });
     after(async () => db?.close());
 

@@ -8,15 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDict, PDFName, PDFRawStream, PDFRef, decodePDFRawStream } from 'pdf-lib';
 import type { Sequelize } from 'sequelize';
-import { allMigrations } from '../../cli/migrations.js';
 import { loadKek } from '../../core/kek.js';
 import { loadPkcs12, parseSignedData, type LoadedIdentity } from '../../signer/cms/index.js';
 import { OID } from '../../signer/cms/attributes.js';
 import { activeIssuingCa, caChain, localTimestamper, pem, toDer } from '../../signer/index.js';
 import { openPdf, signPdf, verifyPdf, type PadesLevel } from '../../signer/pdf/index.js';
-import { govmail } from '../support/cli.js';
-import { TestPki, makeTestPdf, pdfsig } from '../support/pdf-fixtures.js';
-import { freshDatabase } from '../support/postgres.js';
+import { TestPki, cliPki, makeTestPdf, pdfsig } from '../support/pdf-fixtures.js';
 
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 
@@ -333,23 +330,15 @@ describe('PAdES signatures (signer/pdf), judged by pdfsig and openssl', function
 
   describe('with our own CA and TSA (PostgreSQL): B-T in process and the govmail commands', () => {
     let db: Sequelize;
-    let env: NodeJS.ProcessEnv;
+    let cli: Awaited<ReturnType<typeof cliPki>>['cli'];
     let data: string;
-    const cli = (args: string[], input?: string) => govmail([...args, '--data', data], { env, input });
 
     before(async () => {
       data = path.join(dir, 'data');
-      const fresh = await freshDatabase(allMigrations());
-      db = fresh.db;
-      env = { DATABASE_URL: fresh.url, GOVMAIL_LOG_LEVEL: 'warn', GOVMAIL_PKI_URL: 'http://ca.thu.gov.vn/pki' };
-      const init = await cli(['ca', 'init', '--organization', 'UBND tỉnh Thử Nghiệm', '--province', 'Thử Nghiệm', '--algorithm', 'p-256']);
-      assert.equal(init.code, 0, init.stderr);
-      writeFileSync(f('huong.json'), JSON.stringify({ commonName: 'Nguyễn Thị Hương', organization: 'Sở Nội vụ', title: 'Chuyên viên', email: 'huong@snv.thu.gov.vn', cccd: '027190001234' }));
-      writeFileSync(f('vanthu.json'), JSON.stringify({ commonName: 'Văn phòng UBND tỉnh', organization: 'UBND tỉnh Thử Nghiệm', mst: '2300123456', email: 'vanthu@thu.gov.vn' }));
-      for (const [name, profile] of [['huong', 'individual'], ['vanthu', 'organisation']] as const) {
-        const issued = await cli(['cert', 'issue', '--profile', profile, '--subject-json', f(`${name}.json`), '--p12', f(`${name}.p12`), '--password-stdin', '--algorithm', 'rsa-2048', '--out', f(`${name}.pem`)], 'mat-khau-dai');
-        assert.equal(issued.code, 0, issued.stderr);
-      }
+      ({ db, cli } = await cliPki(f, data, [
+        { name: 'huong', profile: 'individual', subject: { commonName: 'Nguyễn Thị Hương', organization: 'Sở Nội vụ', title: 'Chuyên viên', email: 'huong@snv.thu.gov.vn', cccd: '027190001234' } },
+        { name: 'vanthu', profile: 'organisation', subject: { commonName: 'Văn phòng UBND tỉnh', organization: 'UBND tỉnh Thử Nghiệm', mst: '2300123456', email: 'vanthu@thu.gov.vn' } },
+      ], 'rsa-2048'));
       writeFileSync(f('our-chain.pem'), (await caChain(db, await activeIssuingCa(db))).map((c) => pem('CERTIFICATE', toDer(c))).join(''));
     });
     after(async () => db?.close());

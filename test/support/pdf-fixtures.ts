@@ -10,6 +10,10 @@ import { PDFDocument, rgb } from 'pdf-lib';
 import type * as pkijs from 'pkijs';
 import type { RevocationSource } from '../../signer/pdf/index.js';
 import type { Timestamper } from '../../signer/tsa/types.js';
+import type { Sequelize } from '../../core/db.js';
+import { allMigrations } from '../../cli/migrations.js';
+import { govmail } from './cli.js';
+import { freshDatabase } from './postgres.js';
 
 const pem = (cert: pkijs.Certificate) =>
   `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert.toSchema().toBER(false)).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
@@ -192,4 +196,28 @@ export function pdfsig(file: string, o: { nssdir?: string; nocert?: boolean } = 
     return sig;
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signatures };
+}
+
+/**
+ * A CA made with `govmail ca init` in a fresh database, and holders issued as PKCS#12 files
+ * (`NAME.p12`, password `mat-khau-dai`, certificate in `NAME.pem`) through `govmail cert issue`.
+ * `cli` runs further govmail commands against the same data folder and database.
+ */
+export async function cliPki(
+  file: (name: string) => string,
+  dataDir: string,
+  holders: Array<{ name: string; profile: 'individual' | 'organisation'; subject: Record<string, string> }>,
+  algorithm: 'p-256' | 'rsa-2048',
+): Promise<{ db: Sequelize; cli: (args: string[], input?: string) => ReturnType<typeof govmail> }> {
+  const fresh = await freshDatabase(allMigrations());
+  const env = { DATABASE_URL: fresh.url, GOVMAIL_LOG_LEVEL: 'warn', GOVMAIL_PKI_URL: 'http://ca.thu.gov.vn/pki' };
+  const cli = (args: string[], input?: string) => govmail([...args, '--data', dataDir], { env, input });
+  const init = await cli(['ca', 'init', '--organization', 'UBND tỉnh Thử Nghiệm', '--province', 'Thử Nghiệm', '--algorithm', 'p-256']);
+  if (init.code !== 0) throw new Error(`ca init: ${init.stderr}`);
+  for (const h of holders) {
+    writeFileSync(file(`${h.name}.json`), JSON.stringify(h.subject));
+    const issued = await cli(['cert', 'issue', '--profile', h.profile, '--subject-json', file(`${h.name}.json`), '--p12', file(`${h.name}.p12`), '--password-stdin', '--algorithm', algorithm, '--out', file(`${h.name}.pem`)], 'mat-khau-dai');
+    if (issued.code !== 0) throw new Error(`cert issue ${h.name}: ${issued.stderr}`);
+  }
+  return { db: fresh.db, cli };
 }
