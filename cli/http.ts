@@ -53,7 +53,7 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
-  await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap: webmailImap(config), submit: services.submit, maxUploadBytes: config.maxMessageSize });
+  await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap: webmailImap(config), submit: services.submit, maxUploadBytes: config.maxMessageSize, dataDir: config.dataDir });
   await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
   app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
   return app;

@@ -73,6 +73,28 @@ async function holderCertificate(db: Sequelize, serial: string, holder: string):
   return { ...row, email: row.email.toLowerCase() };
 }
 
+/** A certificate whose key the server holds, as its holder may pick it for signing. */
+export interface HolderSigningCertificate {
+  serial: string;
+  commonName: string;
+  subject: string;
+  notAfter: Date;
+}
+
+/**
+ * The holder's own certificates that can sign right now: key held by the server, not revoked, inside
+ * their validity. Read-only; for the webmail's "Sign" switch (the PIN is asked for at signing time).
+ */
+export async function holderSigningCertificates(db: Sequelize, holder: string): Promise<HolderSigningCertificate[]> {
+  const rows = await db.query<{ serial: string; subject: { commonName?: string } | null; subject_dn: string; not_after: Date }>(
+    `SELECT serial, subject, subject_dn, not_after FROM signer_certificates
+      WHERE lower(email) = lower($1) AND key_sealed IS NOT NULL AND status = 'good' AND not_before <= now() AND not_after > now()
+      ORDER BY not_after DESC`,
+    { bind: [holder.trim()], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => ({ serial: r.serial, commonName: r.subject?.commonName ?? r.subject_dn, subject: r.subject_dn, notAfter: new Date(r.not_after) }));
+}
+
 /** unlockServerKey with errors that say how many attempts are left and until when the key is locked. */
 async function unlockForSigning(db: Sequelize, kek: Kek, serial: string, pin: string, actor: string) {
   if (typeof pin !== 'string' || !PIN_RE.test(pin)) {

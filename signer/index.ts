@@ -21,7 +21,7 @@ export {
   type Urgency, type Classification, type SignatureKind, type DocumentMetadata, type HeaderSource, type SignatureRecordInput, type SignatureRecord, type SignatureCount,
 } from './documents.js';
 export {
-  signPdfWithServerKey, signSmimeWithServerKey, signingRoutes, PinError, SIGN_SCOPE, API_PADES_LEVELS,
-  type ApiPadesLevel, type PdfServerSigning, type SmimeServerSigning, type ServerSigned, type SigningApiOptions, type SigningDirectory, type ApiCaller,
+  signPdfWithServerKey, signSmimeWithServerKey, holderSigningCertificates, signingRoutes, PinError, SIGN_SCOPE, API_PADES_LEVELS,
+  type ApiPadesLevel, type PdfServerSigning, type SmimeServerSigning, type ServerSigned, type SigningApiOptions, type SigningDirectory, type ApiCaller, type HolderSigningCertificate,
 } from './api.js';
 export { validateSignatures, reportHtml, reportPdf, reportJson, reportText, verifyRoutes, addDataDirTrust, UnsupportedFileError, type ValidationReport, type SignatureReport, type ValidateOptions } from './validation/index.js';

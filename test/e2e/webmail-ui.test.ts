@@ -5,11 +5,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startWebmailEnv, type WebmailEnv } from '../support/webmail.js';
 import { launchChromium, ensureUiBuilt } from '../support/browser.js';
 import { addDomain, addMailbox } from '../../admin/index.js';
+import { getProfile, initCa, issueCertificate, parseSubject } from '../../signer/index.js';
 
 const D = 'bac-kan.test.gov.vn';
 const A = `nguyenvana@${D}`;
 const B = `tranthib@${D}`;
 const PW = 'mat-khau-hop-thu-2026';
+const PIN = '482615';
 const SHOTS = process.env.GOVMAIL_SCREENSHOTS ?? '/tmp';
 
 /** A small message as it would arrive over SMTP; `html` may carry what a hostile sender would try. */
@@ -77,6 +79,11 @@ describe('webmail UI in Chromium (real PostgreSQL, Dovecot and the submission pi
     await addDomain(env.db, D);
     await addMailbox(env.db, { address: A, displayName: 'Nguyễn Văn A', password: PW }, { defaultQuota: '1G' });
     await addMailbox(env.db, { address: B, displayName: 'Trần Thị B', password: PW }, { defaultQuota: '1G' });
+    // A holds a signing certificate whose key the server keeps (remote signing with a PIN).
+    await initCa(env.db, env.kek, { organization: 'UBND tỉnh Bắc Kạn', algorithm: 'p-256', pkiUrl: 'http://127.0.0.1:9/pki', actor: 'test' });
+    const profile = getProfile('individual');
+    const subject = parseSubject({ commonName: 'Nguyễn Văn A', organization: 'Sở Nội vụ tỉnh Bắc Kạn', title: 'Chuyên viên', email: A, cccd: '006090001234' }, profile);
+    await issueCertificate(env.db, env.kek, { profile, subject, key: { kind: 'server', pin: PIN, algorithm: 'p-256' }, pkiUrl: 'http://127.0.0.1:9/pki', actor: 'test' });
     const deliver = (raw: Buffer) => env.lmtp.deliver({ from: `vanphong@${D}`, to: [A], raw });
     // The oldest: an outsider on a look-alike domain, whose display name claims a government address.
     await deliver(
@@ -249,6 +256,47 @@ describe('webmail UI in Chromium (real PostgreSQL, Dovecot and the submission pi
     await body.getByText('đề nghị chị cho ý kiến').waitFor();
   });
 
+  it('signs a message with the "Ký số" switch and the PIN (a wrong PIN is shown next to the switch); the recipient sees the green badge', async () => {
+    await page.keyboard.press('Escape');
+    await row(page, 'Giấy mời họp').waitFor();
+    await page.keyboard.press('c');
+    await page.getByRole('heading', { name: 'Thư mới' }).waitFor();
+    const to = page.getByLabel('Người nhận');
+    await to.fill(B);
+    await to.press('Enter');
+    await page.getByLabel('Tiêu đề').fill('Quyết định đã ký số');
+    await page.getByTestId('editor').click();
+    await page.keyboard.type('Gửi chị quyết định đã ký số.');
+    const sw = page.getByRole('switch', { name: 'Ký số' });
+    await sw.click();
+    await page.getByTestId('send').click();
+    const dialog = page.getByRole('dialog', { name: 'Nhập mã PIN để ký số' });
+    await dialog.locator('input[type="password"]').fill('000000');
+    await dialog.getByRole('button', { name: 'Ký và gửi' }).click();
+    await page.getByTestId('sign-error').filter({ hasText: /sai mã PIN: còn 4 lần thử/ }).waitFor();
+    await page.getByTestId('send').click();
+    await dialog.locator('input[type="password"]').fill(PIN);
+    await dialog.getByRole('button', { name: 'Ký và gửi' }).click();
+    await page.getByText('Đã gửi thư').waitFor();
+
+    await pageB.keyboard.press('Escape');
+    await row(pageB, 'Quyết định đã ký số').waitFor({ timeout: 20_000 });
+    await pageB.getByRole('link', { name: /Quyết định đã ký số/ }).click();
+    const badge = pageB.locator('.message-header [data-testid="signature-badge"]');
+    await badge.waitFor();
+    assert.equal(await badge.getAttribute('data-status'), 'valid');
+    const text = await badge.innerText();
+    assert.match(text, /Đã ký số hợp lệ/);
+    assert.match(text, /Người ký: Nguyễn Văn A/);
+    assert.match(text, /Chức vụ: Chuyên viên/);
+    assert.match(text, /Cơ quan: Sở Nội vụ tỉnh Bắc Kạn/);
+    const link = badge.getByTestId('signature-report');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    const [report] = await Promise.all([pageB.context().waitForEvent('page'), link.click()]);
+    await report.getByText('Hợp lệ').first().waitFor();
+    await report.close();
+  });
+
   it('lists the keyboard shortcuts on ?, and j/Enter/k walk through the messages', async () => {
     await page.keyboard.press('Escape'); // back to the list, from wherever the test before left off
     await row(page, 'Giấy mời họp').waitFor();
@@ -319,6 +367,7 @@ describe('webmail UI in Chromium (real PostgreSQL, Dovecot and the submission pi
       (r) =>
         r !== '401 GET /webmail/api/session' && // not signed in yet
         r !== '401 POST /webmail/api/login' && // the wrong password
+        r !== '403 POST /webmail/api/send' && // the wrong PIN
         !/^404 GET \/webmail\/api\/sessions$/.test(r), // a server without the sessions list
     );
     assert.deepEqual(unexpected, []);

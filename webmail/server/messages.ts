@@ -124,7 +124,7 @@ export async function listMessages(ctx: MailContext, p: ListParams): Promise<{ t
 }
 
 /** The whole message as stored, and its flags; marks it read unless told not to. */
-export async function fetchMessage(ctx: MailContext, folder: string, uid: number, o: { markSeen: boolean }): Promise<{ raw: Buffer; flags: string[] }> {
+export async function fetchMessage(ctx: MailContext, folder: string, uid: number, o: { markSeen: boolean }): Promise<{ raw: Buffer; flags: string[]; uidValidity?: string }> {
   return ctx.pool.use(ctx.session, (client) =>
     inFolder(client, folder, async () => {
       const msg = await client.fetchOne(String(uid), { uid: true, flags: true, source: true }, { uid: true });
@@ -134,7 +134,8 @@ export async function fetchMessage(ctx: MailContext, folder: string, uid: number
         await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
         flags.push('\\Seen');
       }
-      return { raw: msg.source, flags };
+      const validity = client.mailbox ? client.mailbox.uidValidity : undefined;
+      return { raw: msg.source, flags, ...(validity !== undefined ? { uidValidity: String(validity) } : {}) };
     }),
   );
 }

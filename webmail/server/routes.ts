@@ -22,6 +22,8 @@ import { linkKey, partSubject, signLink, verifyLink } from './links.js';
 import { fetchRemoteImage } from './proxy.js';
 import { streamMailEvents } from './events.js';
 import { headerMessageIds } from './headers.js';
+import { SignatureChecker } from './signatures.js';
+import { holderSigningCertificates, PinError, reportHtml, reportJson, reportPdf, type TrustMaterial } from '../../signer/index.js';
 
 /**
  * The webmail HTTP API (webmail/API.md), mounted at /webmail/api. Routes stay thin: each names how it
@@ -43,6 +45,10 @@ export interface WebmailOptions {
   /** e.g. https://mail.tinh.gov.vn — the origin the message frame's links are made absolute on. */
   publicOrigin?: string;
   maxUploadBytes?: number;
+  /** DATA: its trust/ folder adds trust anchors, intermediates and CRLs for the signature badges. */
+  dataDir?: string;
+  /** Overrides the trust material of the signature badges (tests). */
+  signatureTrust?: () => Promise<TrustMaterial>;
 }
 
 type Auth = 'none' | 'session' | 'link';
@@ -80,6 +86,7 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
   const pool = opts.imap ? new ImapPool(opts.imap) : undefined;
   const cache = new FolderCache();
   const key = linkKey(kek);
+  const signatures = new SignatureChecker({ db, kek, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), ...(opts.signatureTrust ? { trust: opts.signatureTrust } : {}) });
   const base = app.prefix;
   const eventStreams = new Map<string, number>();
   const openStreams = new Set<() => void>();
@@ -163,6 +170,10 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
       pool?.drop(req.webmailSession.id);
       clearCookie(req, reply);
       return reply.code(401).send(wireError(err));
+    }
+    if (err instanceof PinError) {
+      const wire = wireError(err);
+      return reply.code(err.status).send({ error: { ...wire.error, attemptsLeft: err.attemptsLeft, ...(err.lockedUntil ? { lockedUntil: err.lockedUntil.toISOString() } : {}) } });
     }
     if (err instanceof GovmailError) return reply.code(err.status).send(wireError(err));
     const fe = err as FastifyError;
@@ -320,7 +331,7 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
       const { folder, uid } = req.params as { folder: string; uid: number };
       const allowRemote = ['1', 'true'].includes((req.query as any).allowRemote);
       const sid = req.webmailSession!.id;
-      const { raw, flags } = await fetchMessage(mail(req), folder, uid, { markSeen: true });
+      const { raw, flags, uidValidity } = await fetchMessage(mail(req), folder, uid, { markSeen: true });
       const partPath = `${base}/messages/${encodeURIComponent(folder)}/${uid}/parts/`;
       const rendered = await renderMessage(raw, {
         allowRemote,
@@ -329,7 +340,38 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
         localDomains: await localDomains(),
         origin: opts.publicOrigin ?? originOf(req),
       });
-      return { ...rendered, references: headerMessageIds(raw, 'references'), folder, uid, flags };
+      const checked = await signatures.check({ mailbox: req.webmailSession!.mailbox, folder, uid, ...(uidValidity ? { uidValidity } : {}) }, raw);
+      return { ...rendered, references: headerMessageIds(raw, 'references'), folder, uid, flags, signatures: checked.badges };
+    },
+  );
+
+  app.get(
+    '/messages/:folder/:uid/signatures/:part/report',
+    {
+      config: { webmailAuth: 'session' },
+      schema: {
+        params: { type: 'object', required: ['folder', 'uid', 'part'], properties: { ...messageParams.properties, part: { type: 'string', pattern: '^(message|\\d{1,4}(\\.\\d{1,4}){0,9})$' } } },
+        querystring: { type: 'object', properties: { format: { type: 'string', enum: ['html', 'json', 'pdf'], default: 'html' }, lang: { type: 'string', enum: ['vi', 'en'], default: 'vi' } } },
+      },
+    },
+    async (req, reply) => {
+      const { folder, uid, part } = req.params as { folder: string; uid: number; part: string };
+      const { format, lang } = req.query as { format: 'html' | 'json' | 'pdf'; lang: 'vi' | 'en' };
+      const { raw, uidValidity } = await fetchMessage(mail(req), folder, uid, { markSeen: false });
+      const checked = await signatures.check({ mailbox: req.webmailSession!.mailbox, folder, uid, ...(uidValidity ? { uidValidity } : {}) }, raw);
+      const report = checked.reports.get(part);
+      if (!report) throw new GovmailError('NOT_FOUND', `no signature report for part ${part} of message ${uid}`, `không có báo cáo chữ ký cho phần ${part} của thư ${uid}`, 404);
+      reply.header('cache-control', 'private, no-store');
+      if (format === 'json') return reply.type('application/json; charset=utf-8').send(reportJson(report));
+      if (format === 'pdf') {
+        const pdf = Buffer.from(await reportPdf(report));
+        return reply.type('application/pdf').header('content-disposition', 'inline; filename="bao-cao-kiem-tra-chu-ky.pdf"').header('content-security-policy', "default-src 'none'; sandbox").send(pdf);
+      }
+      // The report is signer's own escaped HTML, served as a page of its own: no script may run in it.
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        .send(reportHtml(report, lang));
     },
   );
 
@@ -401,7 +443,11 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
   });
 
   app.post('/send', { config: { webmailAuth: 'session' }, schema: { body: { type: 'object' } } }, async (req) =>
-    sendMessage(mail(req), { db, submit: opts.submit, clientIp: req.ip }, req.body as OutgoingBody),
+    sendMessage(mail(req), { db, kek, submit: opts.submit, clientIp: req.ip }, req.body as OutgoingBody),
+  );
+
+  app.get('/certificates', { config: { webmailAuth: 'session' } }, async (req) =>
+    (await holderSigningCertificates(db, req.webmailSession!.mailbox)).map((c) => ({ serial: c.serial, commonName: c.commonName, subject: c.subject, notAfter: c.notAfter.toISOString() })),
   );
 
   app.post('/drafts', { config: { webmailAuth: 'session' }, schema: { body: { type: 'object' } } }, async (req) => saveDraft(mail(req), { db }, req.body as OutgoingBody));

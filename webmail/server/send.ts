@@ -2,6 +2,8 @@ import type { Sequelize } from 'sequelize';
 import { getMailbox, senderAddresses } from '../../admin/index.js';
 import { SenderNotAllowedError, type Submitter } from '../../smtp/index.js';
 import { InvalidInputError } from '../../core/errors.js';
+import type { Kek } from '../../core/kek.js';
+import { signSmimeWithServerKey } from '../../signer/index.js';
 import { logger } from '../../core/log.js';
 import { buildMime, messageIdList, newMessageId, parseRecipients, type Outgoing } from './compose.js';
 import { inFolder, specialFolder, type MailContext } from './messages.js';
@@ -25,6 +27,8 @@ export interface OutgoingBody {
   references?: unknown;
   attachments?: unknown;
   draftUid?: unknown;
+  /** Sign as S/MIME with a server-held key of the logged-in mailbox: `{ serial, pin }`. */
+  sign?: unknown;
 }
 
 export interface Identity {
@@ -75,6 +79,24 @@ function draftUidOf(value: unknown): number | undefined {
   return value as number;
 }
 
+function signRequest(value: unknown): { serial: string; pin: string } | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  const v = value as { serial?: unknown; pin?: unknown };
+  if (typeof value !== 'object' || typeof v.serial !== 'string' || !/^[0-9A-Fa-f:\s]{1,128}$/.test(v.serial) || typeof v.pin !== 'string' || v.pin.length > 64) {
+    throw new InvalidInputError('sign', '{ serial, pin }: the certificate serial (from /certificates) and its PIN', '{ serial, pin }: số hiệu chứng thư (từ /certificates) và mã PIN');
+  }
+  return { serial: v.serial, pin: v.pin };
+}
+
+/** The Bcc field of the copy in Sent: outside the signed entity, so the signature stays intact. */
+async function bccField(msg: Outgoing): Promise<string> {
+  if (!msg.bcc.length) return '';
+  const only = await buildMime({ ...msg, to: [], cc: [], text: '', html: undefined, attachments: [], references: [], inReplyTo: undefined, subject: '' }, { messageId: '<x@x>', date: new Date(0) }, true);
+  const head = only.toString('utf8').split('\r\n\r\n')[0]!;
+  const m = /^Bcc:.*(?:\r\n[ \t].*)*/im.exec(head);
+  return m ? `${m[0]}\r\n` : '';
+}
+
 async function dropDraft(ctx: MailContext, uid: number | undefined): Promise<void> {
   if (!uid) return;
   await ctx.pool.use(ctx.session, async (client) => {
@@ -85,22 +107,30 @@ async function dropDraft(ctx: MailContext, uid: number | undefined): Promise<voi
 
 export async function sendMessage(
   ctx: MailContext,
-  deps: { db: Sequelize; submit?: Submitter; clientIp?: string },
+  deps: { db: Sequelize; kek?: Kek; submit?: Submitter; clientIp?: string },
   body: OutgoingBody,
 ): Promise<{ messageId: string; queued: string[]; delivered: string[] }> {
   if (!deps.submit) throw notConfigured('sending', 'chức năng gửi thư');
   const mailbox = ctx.session.mailbox;
   const draftUid = draftUidOf(body.draftUid);
+  const sign = signRequest(body.sign);
   const msg = await outgoing(deps.db, mailbox, body, true);
   const ids = { messageId: newMessageId(msg.from.address), date: new Date() };
-  const raw = await buildMime(msg, ids, false);
+  let raw = await buildMime(msg, ids, false);
+  if (sign) {
+    if (!deps.kek) throw notConfigured('signing', 'chức năng ký số');
+    // Signed before anything is sent: a wrong PIN (403, attempts left) sends nothing.
+    const signed = await signSmimeWithServerKey(deps.db, deps.kek, { message: raw, serial: sign.serial, pin: sign.pin, holder: mailbox, ...(deps.clientIp ? { ip: deps.clientIp } : {}) });
+    raw = Buffer.from(signed.message, 'utf8');
+  }
   const recipients = [...msg.to, ...msg.cc, ...msg.bcc].map((r) => r.address);
   const result = await deps.submit({ mailbox, raw, envelopeFrom: msg.from.address, recipients, clientIp: deps.clientIp });
 
   // Sent: the message is out already, so a failure here is logged, never reported as "not sent".
   const log = logger().child({ svc: 'webmail' });
   try {
-    const copy = await buildMime(msg, ids, true);
+    // The copy in Sent is the signed message itself (with Bcc in the unsigned outer header).
+    const copy = sign ? Buffer.concat([Buffer.from(await bccField(msg), 'utf8'), raw]) : await buildMime(msg, ids, true);
     await ctx.pool.use(ctx.session, async (client) => client.append(await specialFolder(client, '\\Sent'), copy, ['\\Seen'], ids.date));
   } catch (err) {
     log.warn({ err: (err as Error).message, mailbox }, 'sent message not saved to Sent');

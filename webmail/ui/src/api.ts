@@ -157,6 +157,33 @@ export interface RenderedMessage {
   blockedRemote: number;
   warnings: Warning[];
   attachments: Attachment[];
+  /** Signatures of the message and of its PDF attachments; none when nothing is signed. */
+  signatures?: SignatureBadge[];
+}
+/** A signature badge (webmail/server/signatures.ts): 'valid' only when the server's check said TOTAL-PASSED. */
+export interface SignatureBadge {
+  /** 'message' (the S/MIME signature of the message) or an attachment's partId. */
+  part: string;
+  filename?: string;
+  index: number;
+  status: 'valid' | 'invalid' | 'indeterminate' | 'not-checked';
+  indication: string;
+  subIndication?: string;
+  signer?: { name: string; title?: string; organisation?: string; email?: string };
+  signedAt?: string;
+  signedAtSource?: 'timestamp' | 'claimed';
+  certificateStatus?: 'good' | 'revoked' | 'unknown' | 'not-checked';
+  /** The full report can be opened. */
+  report?: boolean;
+  vi: string;
+  en: string;
+}
+/** GET /certificates: the user's own certificates whose key the server holds. */
+export interface SigningCertificate {
+  serial: string;
+  commonName: string;
+  subject: string;
+  notAfter: string;
 }
 export interface Upload {
   id: string;
@@ -176,6 +203,8 @@ export interface OutgoingMessage {
   references?: string[];
   attachments?: string[];
   draftUid?: number;
+  /** Sign as S/MIME with a server-held certificate of the user (PIN asked at send time). */
+  sign?: { serial: string; pin: string };
 }
 export interface SendResult {
   messageId: string;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { App, Button, Form, Input, Segmented, Select, Space, Spin, Typography } from 'antd';
-import { api, ApiError, type OutgoingMessage, type SendResult, type User } from '../api';
-import { useT } from '../i18n';
+import { App, Button, Form, Input, Modal, Segmented, Select, Space, Spin, Switch, Typography } from 'antd';
+import { api, ApiError, type OutgoingMessage, type SendResult, type SigningCertificate, type User } from '../api';
+import { formatDate, useT } from '../i18n';
 import { addressList, isAddress, parseAddress } from '../addresses';
 import { deleteMessages } from '../mailActions';
 import type { ComposeInit } from './types';
@@ -52,6 +52,7 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
   const [showCopies, setShowCopies] = useState(start.cc.length > 0);
   const editor = useRef<HTMLDivElement>(null);
   const uploads = useUploads();
+  const signing = useSigning();
   const touch = () => setVersion((v) => v + 1);
 
   useEffect(() => {
@@ -80,20 +81,38 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
     // only when switching back to rich text
   }, [mode]);
 
-  const send = async () => {
-    const fields = await form.validateFields().catch(() => null);
-    if (!fields || uploads.busy) return;
+  const deliver = async (sign?: { serial: string; pin: string }) => {
     setSending(true);
+    signing.setError(null);
     const draftUid = await draft.stop();
     try {
-      const res = await api<SendResult>('POST', '/send', { ...collect(), draftUid });
+      const res = await api<SendResult>('POST', '/send', { ...collect(), draftUid, ...(sign ? { sign } : {}) });
       message.success(res?.queued?.length ? `${t.sentOk}. ${t.queuedTo(res.queued.join(', '))}` : t.sentOk);
       onClose(true);
     } catch (e) {
       draft.resume();
-      message.error(e instanceof ApiError ? e.text(lang) : t.errorGeneric);
+      const text = e instanceof ApiError ? e.text(lang) : t.errorGeneric;
+      // A signing problem (wrong PIN, attempts left, locked key) is shown next to the switch as well.
+      if (sign) signing.setError(text);
+      message.error(text);
       setSending(false);
     }
+  };
+  const send = async () => {
+    const fields = await form.validateFields().catch(() => null);
+    if (!fields || uploads.busy || sending) return;
+    // Signing asks for the PIN now, at send time; it is never kept after this send.
+    if (signing.on && signing.serial) signing.askPin();
+    else await deliver();
+  };
+  const confirmPin = () => {
+    const pin = signing.pin;
+    if (!/^\d{6,12}$/.test(pin)) {
+      signing.setPinError(true);
+      return;
+    }
+    signing.closePin();
+    void deliver({ serial: signing.serial!, pin });
   };
   const discard = async () => {
     const draftUid = await draft.stop();
@@ -154,6 +173,53 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
         <Input.TextArea aria-labelledby="editor-label" value={plain} onChange={(e) => { setPlain(e.target.value); touch(); }} autoSize={{ minRows: 12 }} className="plain-editor" data-testid="plain-editor" />
       )}
       <AttachmentDrop items={uploads.items} onFiles={uploads.add} onRemove={uploads.remove} />
+      {signing.certificates.length > 0 && (
+        <Space className="compose-sign" wrap>
+          <Switch id="compose-sign" checked={signing.on} onChange={(on) => { signing.setOn(on); signing.setError(null); }} data-testid="sign-switch" />
+          <label htmlFor="compose-sign">{t.signSwitch}</label>
+          {signing.on && signing.certificates.length > 1 && (
+            <Select
+              aria-label={t.signCertificate}
+              value={signing.serial}
+              onChange={signing.setSerial}
+              options={signing.certificates.map((c) => ({ value: c.serial, label: `${c.commonName} — ${t.signValidUntil(formatDate(c.notAfter, lang))}` }))}
+            />
+          )}
+          {signing.on && signing.certificates.length === 1 && (
+            <Typography.Text type="secondary">
+              {signing.certificates[0]!.commonName} — {t.signValidUntil(formatDate(signing.certificates[0]!.notAfter, lang))}
+            </Typography.Text>
+          )}
+          {signing.error && (
+            <span className="compose-sign-error" role="alert" data-testid="sign-error">
+              {signing.error}
+            </span>
+          )}
+        </Space>
+      )}
+      <Modal
+        open={signing.pinOpen}
+        title={t.pinTitle}
+        okText={t.signAndSend}
+        cancelText={t.cancel}
+        onOk={confirmPin}
+        onCancel={signing.closePin}
+        destroyOnHidden
+      >
+        <Form layout="vertical" onFinish={confirmPin}>
+          <Form.Item label={t.pinLabel} extra={t.pinHint} validateStatus={signing.pinError ? 'error' : undefined} help={signing.pinError ? t.pinRequired : undefined}>
+            <Input.Password
+              autoFocus
+              autoComplete="off"
+              inputMode="numeric"
+              maxLength={12}
+              value={signing.pin}
+              onChange={(e) => signing.setPin(e.target.value)}
+              data-testid="sign-pin"
+            />
+          </Form.Item>
+        </Form>
+      </Modal>
       <Space className="compose-actions" wrap>
         <Button type="primary" onClick={() => void send()} loading={sending} disabled={uploads.busy} data-testid="send">
           {sending ? t.sending : t.send}
@@ -163,4 +229,56 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
       </Space>
     </section>
   );
+}
+
+/** The "Sign" switch: the user's own server-held certificates (GET /certificates), the choice, and the PIN asked at send time. */
+function useSigning() {
+  const [certificates, setCertificates] = useState<SigningCertificate[]>([]);
+  const [on, setOn] = useState(false);
+  const [serial, setSerial] = useState<string | undefined>();
+  const [pinOpen, setPinOpen] = useState(false);
+  const [pin, setPinValue] = useState('');
+  const [pinError, setPinError] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    // A server without signing, or a user without a certificate: no switch.
+    api<SigningCertificate[]>('GET', '/certificates').then(
+      (list) => {
+        if (!live || !Array.isArray(list)) return;
+        setCertificates(list);
+        setSerial(list[0]?.serial);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return {
+    certificates,
+    on,
+    setOn,
+    serial,
+    setSerial,
+    pinOpen,
+    pin,
+    pinError,
+    setPinError,
+    error,
+    setError,
+    setPin: (v: string) => {
+      setPinValue(v);
+      setPinError(false);
+    },
+    askPin: () => {
+      setPinValue('');
+      setPinError(false);
+      setPinOpen(true);
+    },
+    closePin: () => {
+      setPinOpen(false);
+      setPinValue('');
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Modal, Space, Spin, Typography } from 'antd';
-import { API, messagePath, type Attachment } from '../api';
+import { API, messagePath, type Attachment, type SignatureBadge } from '../api';
 import { formatSize, useT } from '../i18n';
+import { SignatureBadges } from './SignatureBadges';
 
 const isPdf = (a: Attachment) => a.contentType === 'application/pdf';
 const isImage = (a: Attachment) => /^image\/(png|jpeg|gif|webp|bmp|avif)$/.test(a.contentType);
@@ -43,7 +44,7 @@ function Preview({ attachment, url }: { attachment: Attachment; url: string }) {
 }
 
 /** Downloads for every part; a preview (PDF in the browser's viewer, images) for the kinds the server serves inline. */
-export function AttachmentList({ folder, uid, attachments }: { folder: string; uid: number; attachments: Attachment[] }) {
+export function AttachmentList({ folder, uid, attachments, signatures }: { folder: string; uid: number; attachments: Attachment[]; signatures?: SignatureBadge[] }) {
   const { t } = useT();
   const [previewing, setPreviewing] = useState<Attachment | null>(null);
   if (!attachments.length) return null;
@@ -71,6 +72,7 @@ export function AttachmentList({ folder, uid, attachments }: { folder: string; u
                 </Button>
               )}
             </Space>
+            <SignatureBadges folder={folder} uid={uid} badges={signatures} part={a.partId} title={t.sigOfFile(a.filename || a.partId)} />
           </li>
         ))}
       </ul>

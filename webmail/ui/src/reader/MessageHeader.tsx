@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Typography } from 'antd';
 import type { Address, RenderedMessage } from '../api';
 import { formatDate, useT } from '../i18n';
@@ -26,8 +27,8 @@ function People({ list }: { list: Address[] }) {
   );
 }
 
-/** Subject, sender, recipients and date, all rendered as plain text. */
-export function MessageHeader({ message, titleId }: { message: RenderedMessage; titleId: string }) {
+/** Subject, sender, recipients and date, all rendered as plain text; `children` (the signature badge) below them. */
+export function MessageHeader({ message, titleId, children }: { message: RenderedMessage; titleId: string; children?: ReactNode }) {
   const { t, lang } = useT();
   const rows: [string, Address[]][] = [
     [t.from, addressList(message.from)],
@@ -57,6 +58,7 @@ export function MessageHeader({ message, titleId }: { message: RenderedMessage; 
           </dd>
         </div>
       </dl>
+      {children}
     </header>
   );
 }

@@ -12,6 +12,7 @@ import { MessageHeader } from './MessageHeader';
 import { WarningBanners } from './WarningBanners';
 import { MessageFrame } from './MessageFrame';
 import { AttachmentList } from './AttachmentList';
+import { SignatureBadges } from './SignatureBadges';
 
 interface Props {
   folder: string;
@@ -100,7 +101,9 @@ export function MessageReader({ folder, uid, folders, position, onStep, onLeave,
       {!message && !failed && <Spin className="center-spin" description={t.loading} />}
       {message && (
         <>
-          <MessageHeader message={message} titleId="message-subject" />
+          <MessageHeader message={message} titleId="message-subject">
+            <SignatureBadges folder={folder} uid={uid} badges={message.signatures} part="message" title={t.sigOfMessage} />
+          </MessageHeader>
           <Space wrap className="reply-bar">
             <StarButton flagged={isFlagged} onToggle={() => toggleFlag(!isFlagged)} />
             {isDraft ? (
@@ -124,7 +127,7 @@ export function MessageReader({ folder, uid, folders, position, onStep, onLeave,
             />
           )}
           <MessageFrame html={message.html} />
-          <AttachmentList folder={folder} uid={uid} attachments={(message.attachments ?? []).filter((a) => !a.inline)} />
+          <AttachmentList folder={folder} uid={uid} attachments={(message.attachments ?? []).filter((a) => !a.inline)} signatures={message.signatures} />
         </>
       )}
     </article>
