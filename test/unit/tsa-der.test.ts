@@ -39,7 +39,7 @@ describe('TSA — RFC 3161 DER (requests, TSTInfo, rejections) against openssl',
     assert.equal(req.digest.toString('hex'), createHash('sha384').update(readFileSync(f('data.txt'))).digest('hex'));
     assert.equal(req.policy, '1.3.6.1.4.1.32473.704.2.5');
     assert.equal(req.certReq, true);
-    assert.equal(`0x${decodeInt(parseDer(req.nonceDer!)).toString(16).toUpperCase()}`, text.match(/Nonce: (0x[0-9A-F]+)/)![1]);
+    assert.equal(decodeInt(parseDer(req.nonceDer!)), BigInt(text.match(/Nonce: (0x[0-9A-F]+)/)![1]!), 'the nonce, compared as a number (openssl prints whole bytes)');
     assert.equal(openssl(['ts', '-query', '-data', f('data.txt'), '-sha256', '-no_nonce', '-out', f('plain.tsq')]).code, 0);
     const plain = parseTimeStampReq(readFileSync(f('plain.tsq')));
     assert.equal(plain.certReq, false);
