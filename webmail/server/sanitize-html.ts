@@ -120,10 +120,14 @@ purify.addHook('uponSanitizeAttribute', (node, data: UponSanitizeAttributeHookEv
 purify.addHook('afterSanitizeAttributes', (node) => {
   const tag = node.nodeName.toLowerCase();
   if ((tag === 'a' || tag === 'area') && node.hasAttribute('href')) {
-    const fragment = node.getAttribute('href')!.startsWith('#');
-    // A fragment jumps inside the message frame; every other link opens outside it, without opener/referrer.
-    node.setAttribute('target', fragment ? '_self' : '_blank');
-    if (!fragment) node.setAttribute('rel', 'noopener noreferrer');
+    // A srcdoc frame resolves "#x" against the webmail page, so following it would navigate the
+    // message frame to the webmail itself: in-message anchors lose their href. Every other link opens
+    // outside the frame, without opener or referrer.
+    if (node.getAttribute('href')!.startsWith('#')) node.removeAttribute('href');
+    else {
+      node.setAttribute('target', '_blank');
+      node.setAttribute('rel', 'noopener noreferrer');
+    }
   }
   if (tag === 'img') node.setAttribute('referrerpolicy', 'no-referrer');
 });

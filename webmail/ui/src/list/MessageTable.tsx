@@ -113,7 +113,9 @@ export function MessageTable({ data, loading, query, onQuery, selected, onSelect
           getTitleCheckboxProps: () => ({ 'aria-label': t.selectAll }),
           columnWidth: 40,
         }}
-        onChange={(_p, _f, sorter) => {
+        onChange={(_p, _f, sorter, extra) => {
+          // antd calls this on paging too; only a sort change resets to page 1 (pagination.onChange pages).
+          if (extra.action !== 'sort') return;
           const s = Array.isArray(sorter) ? sorter[0] : sorter;
           if (!s?.order) return onQuery({ sort: 'date', order: 'desc', page: 1 });
           onQuery({ sort: s.columnKey as SortKey, order: s.order === 'ascend' ? 'asc' : 'desc', page: 1 });
