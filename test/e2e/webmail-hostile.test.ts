@@ -4,33 +4,19 @@
 // "End-to-end test in Chromium" and "What a passing webmail must show"). A self-test first renders three
 // live vectors without the sanitiser and checks that the harness does see them.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Frame, Page, Request } from 'playwright-core';
 import { startWebmailEnv, imapAs, Browser as ApiClient, type WebmailEnv } from '../support/webmail.js';
 import { launchChromium, ensureUiBuilt } from '../support/browser.js';
 import { addDomain, addMailbox } from '../../admin/index.js';
+import { HOSTILE_DIR, haveHostileCorpus, hostileVectors, type HostileVector } from '../support/hostile-mail.js';
 
-interface Vector {
-  id: string;
-  file: string;
-  class: string;
-  structure: string;
-  hosts?: string[];
-  interaction?: string;
-  chromium_raw?: string[];
-}
-
-// The corpus lives beside the repository (../shared); a clone elsewhere on this machine finds it at /work/shared.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIR =
-  [process.env.HOSTILE_MAIL_DIR, path.resolve(repoRoot, '../shared/testdata/hostile-mail'), '/work/shared/testdata/hostile-mail'].find(
-    (d): d is string => Boolean(d) && existsSync(path.join(d!, 'index.json')),
-  ) ?? path.resolve(repoRoot, '../shared/testdata/hostile-mail');
-const haveData = existsSync(path.join(DIR, 'index.json'));
-const vectors: Vector[] = haveData ? JSON.parse(readFileSync(path.join(DIR, 'index.json'), 'utf8')).vectors : [];
+const DIR = HOSTILE_DIR;
+const haveData = haveHostileCorpus;
+const vectors = hostileVectors;
+type Vector = HostileVector;
 
 const D = 'hostile.test.gov.vn';
 const VICTIM = `victim@${D}`;

@@ -3,9 +3,8 @@
 // Every message is rendered, its document parsed, serialised and parsed again (mXSS), and both parses
 // are searched for anything that could run, load, submit or navigate.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { JSDOM as BaseJSDOM, VirtualConsole } from 'jsdom';
 import { simpleParser } from 'mailparser';
 import { filterStyleAttribute, filterStylesheet } from '../../webmail/server/css-filter.js';
@@ -15,6 +14,7 @@ import {
 } from '../../webmail/server/render.js';
 import { classifyImageSource, safeLinkHref } from '../../webmail/server/sanitize-url.js';
 import { isLookalikeDomain } from '../../webmail/server/sender.js';
+import { HOSTILE_DIR, haveHostileCorpus, hostileVectors, type HostileVector } from '../support/hostile-mail.js';
 
 // jsdom reports CSS it cannot parse on the console; the payloads are full of it.
 class JSDOM extends BaseJSDOM {
@@ -23,24 +23,10 @@ class JSDOM extends BaseJSDOM {
   }
 }
 
-interface Vector {
-  id: string;
-  file: string;
-  class: string;
-  safe: string;
-  structure: string;
-  hosts?: string[];
-  chromium_raw?: string[];
-}
-
-// The corpus lives beside the repository (../shared); a clone elsewhere on this machine finds it at /work/shared.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIR =
-  [process.env.HOSTILE_MAIL_DIR, path.resolve(repoRoot, '../shared/testdata/hostile-mail'), '/work/shared/testdata/hostile-mail'].find(
-    (d): d is string => Boolean(d) && existsSync(path.join(d!, 'index.json')),
-  ) ?? path.resolve(repoRoot, '../shared/testdata/hostile-mail');
-const haveData = existsSync(path.join(DIR, 'index.json'));
-const vectors: Vector[] = haveData ? JSON.parse(readFileSync(path.join(DIR, 'index.json'), 'utf8')).vectors : [];
+const DIR = HOSTILE_DIR;
+const haveData = haveHostileCorpus;
+const vectors = hostileVectors;
+type Vector = HostileVector;
 
 const ORIGIN = 'https://mail.example.gov.vn';
 const PART_PREFIX = `${ORIGIN}/webmail/api/messages/INBOX/7/parts/`;
