@@ -10,7 +10,6 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type * as pkijs from 'pkijs';
@@ -24,6 +23,8 @@ import {
   unlockServerKey, verifyPdf, type KeyAlgorithm, type PdfVerifyResult, type Timestamper,
 } from '../signer/index.js';
 import { makeTestPdf } from '../test/support/pdf-fixtures.js';
+import { bestOf2, fmt, rate, ratio } from './measure.js';
+import { freePort } from '../test/support/postgres.js';
 
 process.env.GOVMAIL_LOG_LEVEL ??= 'warn';
 
@@ -33,46 +34,6 @@ const PAGES = 20;
 const CMS_CONTENT = new Uint8Array(randomBytes(4096));
 const PIN = '24681357';
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const ratio = (x: number) => x.toFixed(x < 0.1 ? 3 : 2);
-
-/** Sequential operations per second for `seconds`. */
-async function perSecond(seconds: number, op: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let n = 0;
-  while (performance.now() < end) {
-    await op();
-    n++;
-  }
-  return n / ((performance.now() - start) / 1000);
-}
-
-/** Each measurement twice, interleaved (a, b, …, a, b, …); the better of its two rounds. */
-async function alternate<K extends string>(label: string, ops: Record<K, () => Promise<unknown>>): Promise<Record<K, number>> {
-  const best = {} as Record<K, number>;
-  for (let round = 1; round <= 2; round++) {
-    const shown: string[] = [];
-    for (const k of Object.keys(ops) as K[]) {
-      const r = await perSecond(SECONDS, ops[k]);
-      best[k] = Math.max(best[k] ?? 0, r);
-      shown.push(`${k} ${fmt(r)}/s`);
-    }
-    console.log(`  ${label.padEnd(9)} round ${round}: ${shown.join('   ')}`);
-  }
-  return best;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function checkVerified(r: PdfVerifyResult, what: string): void {
   const s = r.signatures[0];
@@ -111,7 +72,8 @@ async function benchAlgorithm(db: Sequelize, kek: ReturnType<typeof loadKek>, pk
   checkVerified(await verify(), `${algorithm} B-T`);
   await cms();
 
-  const r = await alternate(algorithm, { cms, 'pdf B-B': bb, 'pdf B-T': bt, 'verify B-T': verify });
+  const once = (op: () => Promise<unknown>) => () => rate(SECONDS, 1, op);
+  const r = await bestOf2(algorithm, { cms: once(cms), 'pdf B-B': once(bb), 'pdf B-T': once(bt), 'verify B-T': once(verify) });
   return { algorithm, cms: r.cms, bb: r['pdf B-B'], bt: r['pdf B-T'], verify: r['verify B-T'], bbBytes: signedBb.length - pdf.length, btBytes: signedBt.length - pdf.length };
 }
 

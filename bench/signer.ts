@@ -25,6 +25,7 @@ import { connect, migrate, type Sequelize } from '../core/db.js';
 import { loadKek } from '../core/kek.js';
 import { allMigrations } from '../cli/migrations.js';
 import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, localTimestamper, parseSubject, parseTimeStampResp, pem, pkiRoutes, toDer } from '../signer/index.js';
+import { bestOf2, fmt, rate, ratio } from './measure.js';
 
 // Quiet the service logger (migrations, postgres) unless asked; it is created lazily, after this line.
 process.env.GOVMAIL_LOG_LEVEL ??= 'warn';
@@ -42,52 +43,7 @@ const tmp = (prefix: string) => {
   return d;
 };
 const openssl = (cwd: string, ...args: string[]) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-const fmt = (n: number) => n.toFixed(0);
 const pad = (s: string, n: number) => s.padEnd(n);
-/** Two decimals; three below 0.1 so a tiny ratio does not print as 0.00. */
-const ratio = (x: number) => x.toFixed(x < 0.1 ? 3 : 2);
-
-// ───────────────────────────── measurement helpers ─────────────────────────────
-
-/** Runs `op` with `inFlight` concurrent loops for `seconds`; returns operations per second. */
-async function rate(seconds: number, inFlight: number, op: () => unknown): Promise<number> {
-  const end = performance.now() + seconds * 1000;
-  const start = performance.now();
-  let count = 0;
-  if (inFlight === 1) {
-    // Sync loop when the op is synchronous; otherwise await each.
-    while (performance.now() < end) {
-      const r = op();
-      if (r instanceof Promise) await r;
-      count++;
-    }
-  } else {
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (performance.now() < end) {
-          await op();
-          count++;
-        }
-      }),
-    );
-  }
-  return count / ((performance.now() - start) / 1000);
-}
-
-/** a, b, a, b (… for more entries): each measurement twice, interleaved; best of each. */
-async function bestOf2<K extends string>(label: string, ms: Record<K, () => Promise<number>>): Promise<Record<K, number>> {
-  const best = {} as Record<K, number>;
-  for (let r = 1; r <= 2; r++) {
-    const parts: string[] = [];
-    for (const k of Object.keys(ms) as K[]) {
-      const v = await ms[k]();
-      best[k] = Math.max(best[k] ?? 0, v);
-      parts.push(`${k} ${fmt(v)}/s`);
-    }
-    console.log(`  ${pad(label, 10)} round ${r}: ${parts.join('   ')}`);
-  }
-  return best;
-}
 
 // ───────────────────────────── test PKI with the openssl CLI ─────────────────────────────
 
