@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Migration } from '../core/db.js';
 import { audit } from '../core/audit.js';
 import { ConflictError, GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
-import { addressTaken, generatePassword, hashPassword, normaliseAddress, type Actor } from './directory.js';
+import { addressTaken, generatePassword, hashGeneratedPassword, normaliseAddress, type Actor } from './directory.js';
 import { getAgency } from './agencies.js';
 
 /**
@@ -67,7 +67,7 @@ export async function transferMailbox(
 export async function resetPassword(db: Sequelize, address: string, by: Actor = { actor: 'cli' }): Promise<string> {
   const a = normaliseAddress(address).address;
   const password = generatePassword();
-  const hash = await hashPassword(password);
+  const hash = hashGeneratedPassword(password);
   await db.transaction(async (t) => {
     const [, meta] = await db.query('UPDATE mailboxes SET password_hash = $2, must_change_password = true WHERE address = $1 AND archived_at IS NULL', { bind: [a, hash], transaction: t });
     if (!(meta as any).rowCount) throw new NotFoundError('mailbox', 'hộp thư', a);

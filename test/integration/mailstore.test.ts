@@ -61,6 +61,18 @@ describe('mailstore — real Dovecot over our PostgreSQL', function () {
     }
   });
 
+  it('lets a generated initial password ({SSHA512}) log in over IMAP, and nothing else', async () => {
+    const made = await addMailbox(env.db, { address: 'moi@ubnd.test.gov.vn', displayName: 'Cán bộ mới' }, { defaultQuota: '1G' });
+    const [row] = (await env.db.query(`SELECT password_hash, must_change_password FROM mailboxes WHERE address = 'moi@ubnd.test.gov.vn'`))[0] as any[];
+    assert.match(row.password_hash, /^\{SSHA512\}/);
+    assert.equal(row.must_change_password, true);
+    const client = imap(env, 'moi@ubnd.test.gov.vn', made.password!);
+    await client.connect();
+    await client.logout();
+    const wrong = imap(env, 'moi@ubnd.test.gov.vn', made.password!.slice(0, 15) + (made.password!.endsWith('a') ? 'b' : 'a'));
+    await assert.rejects(wrong.connect());
+  });
+
   it('refuses a password login before TLS from another host', async () => {
     // Dovecot counts a client on its own IP as secured, so come from 127.0.0.2 as a remote client would.
     const greeting = await new Promise<string>((resolve, reject) => {
