@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { DerError } from '../pathvalidation/der.js';
 import { Rfc3161FormatError, TSA_HASHES } from './asn1.js';
 import { TsaBadResponseError, TsaRejectedError, TsaUnavailableError } from './errors.js';
-import { ConcurrencyLimiter } from './limiter.js';
+import { ConcurrencyLimiter } from '../../core/limiter.js';
 import { readToken } from './read-token.js';
 import { encodeTimeStampReq, randomNonce } from './request.js';
 import { PKI_STATUS, parseTimeStampResp } from './response.js';

@@ -10,7 +10,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Sequelize } from 'sequelize';
 import type { Kek } from '../../core/kek.js';
-import { ConcurrencyLimiter } from '../tsa/limiter.js';
+import { ConcurrencyLimiter } from '../../core/limiter.js';
 import { ourTrust, type TrustMaterial } from '../trust.js';
 import { errorPageHtml, reportHtml, verifyPageHtml, VERIFY_CSS, VERIFY_ICON, type Lang } from './html.js';
 import { addDataDirTrust, UnsupportedFileError, validateSignatures } from './validate.js';

@@ -8,6 +8,7 @@ import { startWebmailEnv, Browser, rawMessage, messageWithPdf, type WebmailEnv }
 import { addAgency, addDomain, addMailbox, getAgency } from '../../admin/index.js';
 import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, parseSubject, pem, signPdfWithServerKey, toDer } from '../../signer/index.js';
 import { makeTestPdf } from '../support/pdf-fixtures.js';
+import { SignatureChecker } from '../../webmail/server/signatures.js';
 
 const PW = 'mat-khau-hop-thu-2026';
 const PIN = '135792';
@@ -242,5 +243,22 @@ describe('webmail signatures — badges on incoming mail, signing in compose (re
     assert.equal(six.length, 6, JSON.stringify(six));
     assert.deepEqual(six.map((x) => x.status), ['valid', 'valid', 'valid', 'valid', 'valid', 'not-checked']);
     assert.equal(six[5]!.filename, 'tep-6.pdf');
+  });
+
+  it('validates at most maxConcurrent at once server-wide: beyond the queue a badge is not-checked (not cached), the same message opened twice is checked once', async () => {
+    const signed = (await signPdfWithServerKey(env.db, env.kek, { pdf: await makeTestPdf({ pages: 1 }), serial, pin: PIN, holder: A })).pdf;
+    const raw = withPdfs({ from: A, to: B, subject: 'Giới hạn kiểm tra', pdfs: [{ name: 'van-ban.pdf', data: signed }] });
+    const checker = new SignatureChecker({ db: env.db, kek: env.kek, maxConcurrent: 1, maxQueued: 1 });
+    const key = (uid: number) => ({ mailbox: B, folder: 'INBOX', uid, uidValidity: '1' });
+    const [first, same, second, third] = await Promise.all([checker.check(key(1), raw), checker.check(key(1), raw), checker.check(key(2), raw), checker.check(key(3), raw)]);
+    assert.equal(same, first, 'one validation for two opens of the same message');
+    // One running and one waiting: whichever of the three reached the limiter last was turned away.
+    const results = [first, second, third];
+    const busy = results.filter((r) => r.badges[0]!.status === 'not-checked');
+    assert.equal(busy.length, 1, JSON.stringify(results.map((r) => r.badges)));
+    assert.equal(results.filter((r) => r.badges[0]!.status === 'valid').length, 2);
+    assert.match(busy[0]!.badges[0]!.vi, /đang kiểm tra nhiều chữ ký/);
+    const again = await checker.check(key(results.indexOf(busy[0]!) + 1), raw);
+    assert.equal(again.badges[0]!.status, 'valid', 'a busy answer is not cached');
   });
 });

@@ -2,6 +2,8 @@ import type { Sequelize } from 'sequelize';
 import { simpleParser } from 'mailparser';
 import type { Kek } from '../../core/kek.js';
 import { logger } from '../../core/log.js';
+import { ConcurrencyLimiter } from '../../core/limiter.js';
+import { availableParallelism } from 'node:os';
 import { addDataDirTrust, ourTrust, validateSignatures, type SignatureReport, type TrustMaterial, type ValidationReport } from '../../signer/index.js';
 import { Lru } from './lru.js';
 import { partFilename, partIdOf } from './render-parts.js';
@@ -122,6 +124,11 @@ function failedBadge(part: string, filename: string | undefined, err: unknown): 
   };
 }
 
+const BUSY = {
+  vi: 'Máy chủ đang kiểm tra nhiều chữ ký cùng lúc nên chưa kiểm tra được chữ ký này; hãy mở lại thư sau ít phút.',
+  en: 'The server is checking many signatures at once, so this one was not checked yet; open the message again in a few minutes.',
+};
+
 function notChecked(part: string, filename: string, why: { vi: string; en: string }): SignatureBadge {
   return { part, filename, index: 1, status: 'not-checked', indication: 'NOT-CHECKED', report: false, ...why };
 }
@@ -132,6 +139,9 @@ export interface SignatureCheckerOptions {
   dataDir?: string;
   /** Overrides the trust material (tests). */
   trust?: () => Promise<TrustMaterial>;
+  /** Validations at once across all sessions (default: the number of cores) and how many may wait. */
+  maxConcurrent?: number;
+  maxQueued?: number;
 }
 
 /** Validates and caches per (mailbox, folder, uidvalidity, uid); a message's bytes never change under one uid. */
@@ -139,8 +149,16 @@ export class SignatureChecker {
   private readonly cache = new Lru<string, { at: number; result: MessageSignatures }>(300);
   private trustCache?: { at: number; trust: Promise<TrustMaterial> };
   private readonly log = logger().child({ svc: 'webmail' });
+  private readonly inFlight = new Map<string, Promise<MessageSignatures>>();
+  /** Results with a part skipped because the server was busy. */
+  private readonly retryLater = new WeakSet<MessageSignatures>();
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly maxQueued: number;
 
-  constructor(private readonly o: SignatureCheckerOptions) {}
+  constructor(private readonly o: SignatureCheckerOptions) {
+    this.limiter = new ConcurrencyLimiter(o.maxConcurrent ?? Math.max(1, availableParallelism()));
+    this.maxQueued = o.maxQueued ?? 16;
+  }
 
   /** Our CAs (with their CRLs) and DATA/trust, the same material the public /verify page uses; kept a minute. */
   trust(): Promise<TrustMaterial> {
@@ -157,18 +175,44 @@ export class SignatureChecker {
     const k = [key.mailbox, key.folder, key.uidValidity ?? '', key.uid].join('\u0000');
     const hit = this.cache.get(k);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.result;
-    const result = await this.validate(raw);
-    // Nothing cached when the check itself failed (trust not readable…): the next open tries again.
-    if (!result.badges.some((b) => b.status === 'indeterminate' && !b.report)) this.cache.set(k, { at: Date.now(), result });
-    return result;
+    // The same message opened twice at once (two tabs, a double click) is validated once.
+    const running = this.inFlight.get(k);
+    if (running) return running;
+    const p = this.validate(raw).then((result) => {
+      // Nothing cached when the check itself failed (trust not readable…) or was skipped: the next open tries again.
+      if (!this.retryLater.has(result) && !result.badges.some((b) => b.status === 'indeterminate' && !b.report)) this.cache.set(k, { at: Date.now(), result });
+      return result;
+    });
+    this.inFlight.set(k, p);
+    try {
+      return await p;
+    } finally {
+      this.inFlight.delete(k);
+    }
+  }
+
+  /**
+   * One validation runs per core at a time for the whole server, so a few messages full of signed
+   * PDFs cannot take the event loop from everyone's list and open requests; when too many wait, the
+   * badge says "not checked, try again" rather than making the reader wait.
+   */
+  private async limited<T>(task: () => Promise<T>): Promise<T | undefined> {
+    if (this.limiter.queued >= this.maxQueued) return undefined;
+    return this.limiter.run(task);
   }
 
   private async validate(raw: Buffer): Promise<MessageSignatures> {
     const badges: SignatureBadge[] = [];
     const reports = new Map<string, ValidationReport>();
+    let busy = false;
     const run = async (part: string, filename: string | undefined, bytes: Buffer, fileName: string) => {
       try {
-        const report = await validateSignatures(bytes, { trust: await this.trust(), fileName });
+        const trust = await this.trust();
+        const report = await this.limited(() => validateSignatures(bytes, { trust, fileName }));
+        if (!report) {
+          busy = true;
+          return void badges.push(notChecked(part, filename ?? '', BUSY));
+        }
         reports.set(part, report);
         badges.push(...badgesOf(part, filename, report));
       } catch (err) {
@@ -202,6 +246,8 @@ export class SignatureChecker {
       checked++;
       await run(a.partId, a.filename, a.content, a.filename.toLowerCase().endsWith('.pdf') ? a.filename : `${a.filename}.pdf`);
     }
-    return { badges, reports };
+    const result = { badges, reports };
+    if (busy) this.retryLater.add(result);
+    return result;
   }
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConcurrencyLimiter } from '../../signer/tsa/limiter.js';
+import { ConcurrencyLimiter } from '../../core/limiter.js';
 
-describe('TSA client — concurrency limiter', () => {
+describe('core — concurrency limiter (TSA client, /verify, webmail badges)', () => {
   it('runs at most `max` tasks at once, in arrival order, and frees the slot of a failed task', async () => {
     const limiter = new ConcurrencyLimiter(3);
     let running = 0;
