@@ -10,6 +10,7 @@ export * from './recipients.js';
 export * from './reports.js';
 export * from './certificates.js';
 export * from './gal.js';
+export * from './passwords.js';
 export { adminRoutes } from './api.js';
 import { directoryMigrations } from './directory.js';
 import { agencyMigrations } from './agencies.js';

@@ -8,7 +8,7 @@ import type { RunningService } from '../core/service.js';
 import { adminRoutes, mailboxAgency, tokenPrincipal } from '../admin/index.js';
 import { serveSpa, WEBMAIL_CSP } from './ui.js';
 import { usageSources } from './reports.js';
-import { pkiRoutes, signingRoutes } from '../signer/index.js';
+import { configuredTimestamper, pkiRoutes, signingRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
 import { webmailRoutes } from '../webmail/index.js';
@@ -53,7 +53,9 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await serveSpa(app, '/admin/', 'admin');
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
-  await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap: webmailImap(config), submit: services.submit, maxUploadBytes: config.maxMessageSize, dataDir: config.dataDir });
+  const imap = webmailImap(config);
+  await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap, sieve: imap && { ...imap, port: config.managesievePort }, submit: services.submit, maxUploadBytes: config.maxMessageSize, dataDir: config.dataDir,
+    timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }) });
   await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
   app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
   return app;

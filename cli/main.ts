@@ -12,11 +12,12 @@ import {
 import { verifyAuditChain } from '../core/audit.js';
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../core/config.js';
-import { generateDovecotConfig } from '../mailstore/index.js';
+import { generateDovecotConfig, govmailSendmailWrapper } from '../mailstore/index.js';
 import { createDkimKey, dnsRecords, queueStats } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
 import { reportCommands } from './reports.js';
+import { sendmailCommand } from './sendmail.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -229,9 +230,11 @@ program
   .option('--vmail-user <user>', 'the user owning the mail store', 'vmail')
   .option('--mail-root <dir>', 'where mail is kept', '/var/vmail')
   .option('--conf-dir <dir>', 'where the generated files go', '/etc/dovecot/govmail')
-  .action(async (o: { vmailUser: string; mailRoot: string; confDir: string }) => {
+  .option('--sendmail-wrapper', 'in ra tệp <conf-dir>/sendmail thay cho cấu hình / print the <conf-dir>/sendmail wrapper instead (mailstore/README.md)')
+  .action(async (o: { vmailUser: string; mailRoot: string; confDir: string; sendmailWrapper?: boolean }) => {
     try {
       const config = loadConfig({});
+      if (o.sendmailWrapper) return void process.stdout.write(govmailSendmailWrapper(config, config.databaseUrl));
       const id = execFileSync('id', ['-u', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       const gid = execFileSync('id', ['-g', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       process.stdout.write(
@@ -248,7 +251,7 @@ program
           hostname: config.hostname,
         }),
       );
-      process.stderr.write(`# Also write ${o.confDir}/sql.conf.ext, dict-sql.conf.ext and master-users: see mailstore/README.md\n`);
+      process.stderr.write(`# Also write ${o.confDir}/sql.conf.ext, dict-sql.conf.ext, master-users and sendmail (--sendmail-wrapper): see mailstore/README.md\n`);
     } catch (err) {
       reportFailure(err);
     }
@@ -268,5 +271,6 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
 
 signerCommands(program, dataOption, withContext);
 reportCommands(program, dataOption, withContext);
+sendmailCommand(program);
 
 await program.parseAsync(process.argv);

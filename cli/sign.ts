@@ -7,8 +7,9 @@ import { loadKek } from '../core/kek.js';
 import {
   activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
   verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
-  configuredTimestamper, isPdf, signPdf, type PadesLevel,
+  configuredTimestamper, isPdf, signPdf, type PadesLevel, saveStampImage, removeStampImage, type StampImageKind,
 } from '../signer/index.js';
+import { getAgency, getMailbox } from '../admin/index.js';
 import { addDataDirTrust, reportJson as validationJson, reportPdf, reportText, validateSignatures, type ValidationReport } from '../signer/validation/index.js';
 import { loadStampProfile, type StampOptions } from '../signer/pdf/index.js';
 import type { Context } from './context.js';
@@ -229,6 +230,40 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
       printReport(await verifySmime({ message: readFileSync(file), validateChain: chainValidator(await trustFor(ctx, o)), at: parseAt(o.at) }), Boolean(o.json));
     }),
   );
+
+  // The pictures of visible stamps made with server-held keys (signer/stamp-images.ts): kept in DATA,
+  // set by an administrator, never sent by whoever asks for a signature.
+  const stampImage = program.command('stamp-image').description('ảnh chữ ký tay và con dấu cho chữ ký hiển thị / signature pictures and seals for visible stamps');
+  const owner = async (ctx: Context, o: { holder?: string; agency?: string }): Promise<{ kind: StampImageKind; owner: string }> => {
+    if (!o.holder === !o.agency) throw new InvalidInputError('--holder', 'exactly one of --holder MAILBOX (signature picture) and --agency CODE (seal)', 'đúng một trong --holder HỘP_THƯ (ảnh chữ ký) và --agency MÃ (con dấu)');
+    if (o.holder) {
+      if (!(await getMailbox(ctx.db, o.holder.trim().toLowerCase()))) throw new InvalidInputError('--holder', 'an existing mailbox', 'hộp thư đã có', o.holder);
+      return { kind: 'signature', owner: o.holder.trim().toLowerCase() };
+    }
+    if (!(await getAgency(ctx.db, o.agency!.trim()))) throw new InvalidInputError('--agency', 'an existing agency code', 'mã cơ quan đã có', o.agency);
+    return { kind: 'seal', owner: o.agency!.trim() };
+  };
+  dataOption(stampImage.command('set <png>').description('lưu ảnh (PNG nền trong suốt) / store a picture (PNG with a transparent background)'))
+    .option('--holder <mailbox>', 'ảnh chữ ký tay của người giữ chứng thư / the holder\'s signature picture')
+    .option('--agency <code>', 'ảnh con dấu của cơ quan / the agency\'s seal')
+    .action(
+      withContext(async (ctx, file: string, o: { holder?: string; agency?: string }) => {
+        const who = await owner(ctx, o);
+        const saved = await saveStampImage(ctx.config.dataDir, who.kind, who.owner, new Uint8Array(readFileSync(file)));
+        process.stderr.write(`Đã lưu / saved: ${saved}\n`);
+      }),
+    );
+  dataOption(stampImage.command('remove').description('xoá ảnh / remove a picture'))
+    .option('--holder <mailbox>', 'ảnh chữ ký tay / signature picture')
+    .option('--agency <code>', 'ảnh con dấu / seal')
+    .action(
+      withContext(async (ctx, o: { holder?: string; agency?: string }) => {
+        if (!o.holder === !o.agency) throw new InvalidInputError('--holder', 'exactly one of --holder and --agency', 'đúng một trong --holder và --agency');
+        const kind: StampImageKind = o.holder ? 'signature' : 'seal';
+        const removed = removeStampImage(ctx.config.dataDir, kind, (o.holder ?? o.agency)!.trim());
+        process.stderr.write(removed ? 'Đã xoá / removed\n' : 'Không có ảnh / no picture stored\n');
+      }),
+    );
 }
 
 /**

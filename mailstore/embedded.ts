@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { hash, Algorithm } from '@node-rs/argon2';
@@ -8,7 +8,8 @@ import type { Config } from '../core/config.js';
 import { logger } from '../core/log.js';
 import { readOrCreateSecret, stopChild } from '../core/embedded-postgres.js';
 import { chownTree, spawnAs, type Identity } from '../core/privileges.js';
-import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, MASTER_USER, MASTER_SEPARATOR } from './config.js';
+import { fileURLToPath } from 'node:url';
+import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, sendmailWrapper, MASTER_USER, MASTER_SEPARATOR } from './config.js';
 
 /**
  * The embedded Dovecot: writes its config under DATA/dovecot, makes sure its read-only database role
@@ -77,6 +78,48 @@ export function waitForGreeting(port: number, pattern: RegExp, timeoutMs: number
   });
 }
 
+/** bin/govmail.js of this installation, and whether we run from the TypeScript sources (tests, a checkout). */
+function govmailEntry(): { root: string; entry: string; fromSource: boolean } {
+  const here = fileURLToPath(import.meta.url);
+  let dir = path.dirname(here);
+  while (!existsSync(path.join(dir, 'bin', 'govmail.js')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return { root: dir, entry: path.join(dir, 'bin', 'govmail.js'), fromSource: here.endsWith('.ts') };
+}
+
+/** Writes the sendmail_path wrapper (see sendmailWrapper) and returns its path. */
+function writeSendmailWrapper(config: Config, dbUrl: string, confDir: string): string {
+  // Dovecot splits sendmail_path at spaces; a data folder with a space gets it in the short runtime dir.
+  const dir = /\s/.test(confDir) ? runtimeDirFor(config.dataDir) : confDir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'sendmail');
+  writeFileSync(file, govmailSendmailWrapper(config, dbUrl), { mode: 0o700 });
+  chmodSync(file, 0o700);
+  return file;
+}
+
+/** The wrapper for this installation and config; `govmail dovecot-config --sendmail-wrapper` prints it for production. */
+export function govmailSendmailWrapper(config: Config, dbUrl: string | undefined): string {
+  const { root, entry, fromSource } = govmailEntry();
+  return sendmailWrapper({
+    node: process.execPath,
+    entry,
+    cwd: root,
+    env: {
+      GOVMAIL_DATA_DIR: config.dataDir,
+      DATABASE_URL: dbUrl,
+      GOVMAIL_HOSTNAME: config.hostname,
+      GOVMAIL_LMTP_PORT: config.lmtpPort,
+      GOVMAIL_MAX_MESSAGE_SIZE: config.maxMessageSize,
+      GOVMAIL_QUEUE_RETRY_MAX_SECONDS: config.queueRetryMaxSeconds,
+      GOVMAIL_LOG_LEVEL: 'warn',
+      // glibc reserves 64 MB of address space per malloc arena and thread; two keep node well inside vsz_limit.
+      MALLOC_ARENA_MAX: 2,
+      GOVMAIL_FROM_SOURCE: fromSource ? '1' : undefined,
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+    },
+  });
+}
+
 function dbParams(dbUrl: string, password: string) {
   const u = new URL(dbUrl);
   return { host: u.hostname, port: Number(u.port || 5432), dbname: u.pathname.slice(1), user: dovecotRoleFor(dbUrl), password };
@@ -105,6 +148,7 @@ export async function startDovecot(opts: {
   const masterHash = await hash(masterPassword, { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
   // passwd-file extra fields: the master login is accepted from loopback only.
   writeFileSync(path.join(confDir, 'master-users'), `${MASTER_USER}:{ARGON2ID}${masterHash}::::::allow_nets=127.0.0.1/32,::1/128\n`, { mode: 0o600 });
+  const sendmailPath = writeSendmailWrapper(config, opts.dbUrl, confDir);
   const confFile = path.join(confDir, 'dovecot.conf');
   writeFileSync(
     confFile,
@@ -119,6 +163,7 @@ export async function startDovecot(opts: {
       tls: opts.tls,
       user: { name: identity.user, uid: identity.uid, gid: identity.gid },
       hostname: config.hostname,
+      sendmailPath,
     }),
     { mode: 0o600 },
   );

@@ -1,6 +1,6 @@
 /** mailstore/ entry module: everything about Dovecot. */
 export { generateDovecotConfig, runtimeDirFor, MASTER_USER, type DovecotOptions } from './config.js';
-export { startDovecot, ensureDovecotRole, type DovecotHandle } from './embedded.js';
+export { startDovecot, ensureDovecotRole, govmailSendmailWrapper, type DovecotHandle } from './embedded.js';
 export { createLmtpClient, LmtpUnavailableError, type LmtpClient, type LmtpResult } from './lmtp.js';
 export { ensureSelfSignedCertificate } from './tls.js';
 export { mailstoreMigrations } from './migrations.js';

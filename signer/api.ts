@@ -17,7 +17,8 @@ import {
   type DocumentMetadata, type SignatureRecord,
 } from './documents.js';
 import { PIN_MAX_FAILURES, unlockServerKey } from './issue.js';
-import { isPdf, signPdf } from './pdf/index.js';
+import { isPdf, signPdf, StampProfileError, type StampOptions } from './pdf/index.js';
+import { FORM_NAMES, parseStampRequest, resolveServerStamp, type ServerStampRequest } from './api-stamp.js';
 import { configuredTimestamper } from './tsa/choose.js';
 import type { Timestamper } from './tsa/types.js';
 
@@ -52,6 +53,7 @@ export const normaliseSerial = (serial: string) => serial.trim().toLowerCase().r
 interface HolderRow {
   email: string | null;
   key_origin: string;
+  profile: string;
   has_key: boolean;
   ca_id: number;
 }
@@ -62,7 +64,7 @@ interface HolderRow {
  */
 async function holderCertificate(db: Sequelize, serial: string, holder: string): Promise<HolderRow & { email: string }> {
   const [row] = await db.query<HolderRow>(
-    'SELECT email, key_origin, key_sealed IS NOT NULL AS has_key, ca_id FROM signer_certificates WHERE serial = $1',
+    'SELECT email, key_origin, profile, key_sealed IS NOT NULL AS has_key, ca_id FROM signer_certificates WHERE serial = $1',
     { bind: [serial], type: QueryTypes.SELECT },
   );
   if (!row) throw new NotFoundError('certificate', 'chứng thư', serial);
@@ -79,6 +81,8 @@ export interface HolderSigningCertificate {
   commonName: string;
   subject: string;
   notAfter: Date;
+  /** individual | organisation: which visible stamps fit (a seal only on an organisation's). */
+  profile: string;
 }
 
 /**
@@ -86,13 +90,13 @@ export interface HolderSigningCertificate {
  * their validity. Read-only; for the webmail's "Sign" switch (the PIN is asked for at signing time).
  */
 export async function holderSigningCertificates(db: Sequelize, holder: string): Promise<HolderSigningCertificate[]> {
-  const rows = await db.query<{ serial: string; subject: { commonName?: string } | null; subject_dn: string; not_after: Date }>(
-    `SELECT serial, subject, subject_dn, not_after FROM signer_certificates
+  const rows = await db.query<{ serial: string; subject: { commonName?: string } | null; subject_dn: string; not_after: Date; profile: string }>(
+    `SELECT serial, subject, subject_dn, not_after, profile FROM signer_certificates
       WHERE lower(email) = lower($1) AND key_sealed IS NOT NULL AND status = 'good' AND not_before <= now() AND not_after > now()
       ORDER BY not_after DESC`,
     { bind: [holder.trim()], type: QueryTypes.SELECT },
   );
-  return rows.map((r) => ({ serial: r.serial, commonName: r.subject?.commonName ?? r.subject_dn, subject: r.subject_dn, notAfter: new Date(r.not_after) }));
+  return rows.map((r) => ({ serial: r.serial, commonName: r.subject?.commonName ?? r.subject_dn, subject: r.subject_dn, notAfter: new Date(r.not_after), profile: r.profile }));
 }
 
 /** unlockServerKey with errors that say how many attempts are left and until when the key is locked. */
@@ -153,6 +157,13 @@ export interface PdfServerSigning extends ServerKeySigning {
   location?: string;
   /** Needed for B-T: configuredTimestamper(db, kek, { tsaUrl, pkiUrl, dataDir }). */
   timestamper?: Timestamper;
+  /**
+   * A visible stamp: `{ kind: 'person' | 'organisation' | 'copy', page?, box?, copyType? }`. The words
+   * come from the certificate, the pictures from `dataDir` (stamp-images.ts); see api-stamp.ts.
+   */
+  stamp?: ServerStampRequest | { kind?: unknown; page?: unknown; box?: unknown; copyType?: unknown };
+  /** DATA: where the holders' signature pictures and the agencies' seals are (DATA/stamps/). */
+  dataDir?: string;
 }
 
 export interface ServerSigned {
@@ -188,17 +199,32 @@ export async function signPdfWithServerKey(db: Sequelize, kek: Kek, o: PdfServer
   if (!(o.pdf instanceof Uint8Array) || !isPdf(o.pdf)) throw new InvalidInputError('file', 'a PDF document (%PDF-)', 'tệp PDF (%PDF-)');
   const reason = optionalText('reason', o.reason, 200);
   const location = optionalText('location', o.location, 200);
+  const stampRequest = parseStampRequest(o.stamp);
   if (level !== 'B-B' && !o.timestamper) {
     throw new GovmailError('TSA_NOT_CONFIGURED', `level ${level} needs a time-stamping authority`, `mức ${level} cần máy chủ cấp dấu thời gian`, 500);
   }
   const cert = await holderCertificate(db, serial, o.holder);
+  // The seal and the kind's fit with the certificate are settled before the PIN is spent.
+  const stamp = stampRequest
+    ? resolveServerStamp(stampRequest, { certificateProfile: cert.profile, holder: cert.email, agencyCode: o.agencyCode, dataDir: o.dataDir, documentNumber: metadata.number })
+    : undefined;
   const actor = o.actor ?? cert.email;
   const { key, certificate } = await unlockForSigning(db, kek, serial, o.pin, actor);
-  const signed = await signPdf({
-    pdf: o.pdf, certificate, privateKey: key, chain: await chainOf(db, cert.ca_id), level,
+  const chain = await chainOf(db, cert.ca_id);
+  const sign = (visible?: StampOptions) => signPdf({
+    pdf: o.pdf, certificate, privateKey: key, chain, level,
     ...(o.timestamper && level !== 'B-B' ? { timestamper: o.timestamper } : {}),
     ...(reason ? { reason } : {}), ...(location ? { location } : {}),
+    ...(visible ? { stamp: visible } : {}),
   });
+  let signed;
+  try {
+    signed = await sign(stamp?.stamp);
+  } catch (err) {
+    // A letter without "Nơi nhận:": the person stamp goes to the bottom right corner instead.
+    if (!(stamp?.fallback && err instanceof StampProfileError && err.field === 'position.text')) throw err;
+    signed = await sign(stamp.fallback);
+  }
   const signature = await recordSignature(db, { serial, holder: cert.email, agencyCode: o.agencyCode, kind: 'pdf', level, metadata, output: signed.pdf, actor, ip: o.ip });
   return { pdf: signed.pdf, serial, holder: cert.email, level, metadata, headers: documentHeaders(metadata), signature };
 }
@@ -380,7 +406,7 @@ function signedHeaders(reply: FastifyReply, r: ServerSigned): void {
 
 /**
  * `POST /api/sign/pdf` (multipart: file, serial, pin, level, reason, location, number, date, urgency,
- * classification) → the signed PDF; `POST /api/sign/smime` (JSON or multipart with `message`) → the
+ * classification, stamp, stampPage, stampBox, copyType) → the signed PDF; `POST /api/sign/smime` (JSON or multipart with `message`) → the
  * signed message. Bearer token with the `sign` scope, of the holder's agency or above, and the PIN.
  */
 export async function signingRoutes(app: FastifyInstance, o: SigningApiOptions): Promise<void> {
@@ -408,7 +434,7 @@ export async function signingRoutes(app: FastifyInstance, o: SigningApiOptions):
     schema: {
       tags: ['signer'],
       summary: 'Ký PDF bằng khoá lưu trên máy chủ / sign a PDF with a server-held key (PAdES B-B or B-T)',
-      description: `multipart/form-data: file (the PDF), ${fields}, level (B-B|B-T), reason, location. Answers the signed PDF; the metadata also in the X-GovMail-* headers.`,
+      description: `multipart/form-data: file (the PDF), ${fields}, level (B-B|B-T), reason, location; a visible stamp: stamp (person|organisation|copy), stampPage (first|last|N), stampBox (x,y[,width,height] in points), copyType. Answers the signed PDF; the metadata also in the X-GovMail-* headers.`,
       consumes: ['multipart/form-data'],
       security: [{ token: [] }],
     },
@@ -419,10 +445,11 @@ export async function signingRoutes(app: FastifyInstance, o: SigningApiOptions):
     if (!form.file) throw new InvalidInputError('file', 'the PDF to sign', 'tệp PDF cần ký');
     const metadata = parseDocumentMetadata(metadataOf(form.fields)); // bad metadata fails before anything else
     const level = parseLevel(form.fields.level);
+    const stamp = parseStampRequest({ kind: form.fields.stamp, page: form.fields.stampPage, box: form.fields.stampBox, copyType: form.fields.copyType }, FORM_NAMES);
     const { caller, holder, agencyCode } = await authorise(o, req, serial);
     const r = await signPdfWithServerKey(o.db, o.kek, {
       serial, pin: form.fields.pin ?? '', holder, metadata, level, pdf: new Uint8Array(form.file.data), reason: form.fields.reason, location: form.fields.location,
-      timestamper, actor: caller.id, agencyCode, ip: req.ip,
+      timestamper, actor: caller.id, agencyCode, ip: req.ip, ...(stamp ? { stamp } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     });
     signedHeaders(reply, r);
     return reply.type('application/pdf').header('Content-Disposition', disposition(form.file.filename)).send(Buffer.from(r.pdf));

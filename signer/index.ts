@@ -24,4 +24,6 @@ export {
   signPdfWithServerKey, signSmimeWithServerKey, holderSigningCertificates, signingRoutes, PinError, SIGN_SCOPE, API_PADES_LEVELS,
   type ApiPadesLevel, type PdfServerSigning, type SmimeServerSigning, type ServerSigned, type SigningApiOptions, type SigningDirectory, type ApiCaller, type HolderSigningCertificate,
 } from './api.js';
+export { parseStampRequest, resolveServerStamp, SERVER_STAMP_KINDS, type ServerStampKind, type ServerStampRequest, type ServerStampBox } from './api-stamp.js';
+export { saveStampImage, removeStampImage, loadStampImage, checkStampImage, stampImageFile, STAMP_IMAGE_MAX_BYTES, type StampImageKind } from './stamp-images.js';
 export { validateSignatures, reportHtml, reportPdf, reportJson, reportText, verifyRoutes, addDataDirTrust, UnsupportedFileError, type ValidationReport, type SignatureReport, type ValidateOptions } from './validation/index.js';

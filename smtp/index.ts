@@ -16,6 +16,7 @@ export { queueStats } from './queue.js';
 export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
 export { startQueueWorker, processJob } from './worker.js';
 export { submitMessage, createSubmitter, SenderNotAllowedError, RecipientRefusedError, type Submitter, type SubmitInput, type SubmitResult, type SubmitDeps } from './submit.js';
+export { injectMessage, InjectError, EX, type InjectInput } from './inject.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {
   // Replies are small writes; without TCP_NODELAY each can wait for a delayed ACK.

@@ -79,7 +79,7 @@ interface PngInfo {
 }
 
 /** Reads a PNG's size and refuses one without transparency (the seal must not hide the signature under it). */
-function checkPng(bytes: Uint8Array, source: string, name: string): PngInfo {
+export function checkPng(bytes: Uint8Array, source: string, name: string): PngInfo {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const field = `images.${name}`;
   if (b.length < 33 || b.readUInt32BE(0) !== 0x89504e47 || b.toString('latin1', 12, 16) !== 'IHDR') {

@@ -256,6 +256,26 @@ describe('webmail UI in Chromium (real PostgreSQL, Dovecot and the submission pi
     await body.getByText('đề nghị chị cho ý kiến').waitFor();
   });
 
+  it('forwards a message with its original attachment, which arrives with it', async () => {
+    await pageB.getByRole('navigation', { name: 'Thư mục' }).getByRole('button', { name: /Hộp thư đến/ }).click();
+    await pageB.getByRole('link', { name: /^Kế hoạch công tác quý I\/2026/ }).first().click();
+    await pageB.getByTestId('message-subject').filter({ hasText: /^Kế hoạch công tác quý I\/2026$/ }).waitFor();
+    await pageB.keyboard.press('f');
+    await pageB.getByRole('heading', { name: 'Fwd: Kế hoạch công tác quý I/2026' }).waitFor();
+    await pageB.locator('[data-testid="upload"][data-status="done"]').filter({ hasText: 'ke-hoach-quy-1.pdf' }).waitFor();
+    const to = pageB.getByLabel('Người nhận');
+    await to.fill(A);
+    await to.press('Enter');
+    await pageB.getByTestId('send').click();
+    await pageB.getByText('Đã gửi thư').waitFor();
+
+    await page.getByRole('navigation', { name: 'Thư mục' }).getByRole('button', { name: /Hộp thư đến/ }).click();
+    await row(page, 'Fwd: Kế hoạch công tác quý I/2026').waitFor({ timeout: 20_000 });
+    await page.getByRole('link', { name: /Fwd: Kế hoạch công tác/ }).click();
+    assert.match(await page.getByTestId('attachment').innerText(), /ke-hoach-quy-1\.pdf/);
+    await page.frameLocator('[data-testid="message-frame"]').getByText('Thư chuyển tiếp').first().waitFor();
+  });
+
   it('signs a message with the "Ký số" switch and the PIN (a wrong PIN is shown next to the switch); the recipient sees the green badge', async () => {
     await page.keyboard.press('Escape');
     await row(page, 'Giấy mời họp').waitFor();
@@ -290,6 +310,7 @@ describe('webmail UI in Chromium (real PostgreSQL, Dovecot and the submission pi
     assert.match(text, /Người ký: Nguyễn Văn A/);
     assert.match(text, /Chức vụ: Chuyên viên/);
     assert.match(text, /Cơ quan: Sở Nội vụ tỉnh Bắc Kạn/);
+    await pageB.screenshot({ path: `${SHOTS}/webmail-signed.png` });
     const link = badge.getByTestId('signature-report');
     assert.equal(await link.getAttribute('target'), '_blank');
     const [report] = await Promise.all([pageB.context().waitForEvent('page'), link.click()]);

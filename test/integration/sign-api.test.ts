@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -12,7 +12,7 @@ import { loadConfig } from '../../core/config.js';
 import { loadKek } from '../../core/kek.js';
 import {
   activeIssuingCa, caChain, chainValidator, initCa, documentMetadataFromHeaders, getProfile, issueCertificate, ourTrust, parseSubject, pem, revokeCertificate,
-  signatureCounts, signPdfWithServerKey, toDer, verifyPdf,
+  signatureCounts, signPdfWithServerKey, toDer, verifyPdf, saveStampImage,
 } from '../../signer/index.js';
 import { makeTestPdf } from '../support/pdf-fixtures.js';
 import { freePort, freshDatabase, testDataDir } from '../support/postgres.js';
@@ -276,5 +276,106 @@ describe('signer/api — signing with a server-held key over HTTP (real PostgreS
     const counts = await signatureCounts(db, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000));
     assert.deepEqual(counts, [{ mailbox: HOLDER, kind: 'pdf', signatures: 4 }, { mailbox: HOLDER, kind: 'smime', signatures: 2 }]);
     assert.deepEqual(await signatureCounts(db, new Date(Date.now() + 60_000), new Date(Date.now() + 120_000)), []);
+  });
+
+  describe('visible stamps (stamp, stampPage, stampBox, copyType)', () => {
+    const CLERK = 'vanthu.stp@bacninh.gov.vn';
+    let person: string;
+    let org: string;
+    const text = (file: string, page: number) => execFileSync('pdftotext', ['-f', String(page), '-l', String(page), file, '-'], { encoding: 'utf8' });
+
+    before(async () => {
+      person = await issue('027190005555');
+      const stp = (await db.query<{ id: number }>("SELECT id FROM agencies WHERE code = 'STP'", { type: QueryTypes.SELECT }))[0]!;
+      await addMailbox(db, { address: CLERK, displayName: 'Văn thư Sở Tư pháp', agencyId: stp.id, kind: 'functional' }, { defaultQuota: '1G' });
+      const profile = getProfile('organisation');
+      const subject = parseSubject({ commonName: 'Sở Tư pháp tỉnh Bắc Ninh', organization: 'UBND tỉnh Bắc Ninh', email: CLERK, mns: '1234567' }, profile);
+      org = (await issueCertificate(db, kek, { profile, subject, key: { kind: 'server', pin: PIN, algorithm: 'p-256' }, pkiUrl, actor: 'test' })).serial;
+      // The holder's own signature picture, put in DATA by an administrator; never part of a request.
+      await saveStampImage(dir, 'signature', HOLDER, new Uint8Array(readFileSync('certs/stamps/mau-chu-ky.png')));
+    });
+
+    it('checks the stamp fields first, naming the field in Vietnamese and English, before the token and the PIN', async () => {
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ stamp: 'chu-ky' }, 'stamp'],
+        [{ stamp: 'person', stampPage: '0' }, 'stampPage'],
+        [{ stamp: 'person', stampBox: '10,20,30' }, 'stampBox'],
+        [{ stamp: 'person', stampBox: '-5,20' }, 'stampBox'],
+        [{ stamp: 'person', copyType: 'SAO Y' }, 'copyType'],
+        [{ stamp: 'copy', copyType: 'SAO Y\nX' }, 'copyType'],
+        [{ stampPage: 'last' }, 'stampPage'],
+      ];
+      for (const [fields, field] of cases) {
+        for (const token of [tokens.stp, undefined]) {
+          const res = await post('/api/sign/pdf', token, signPdfForm({ pin: '000000', ...fields }, person));
+          assert.equal(res.status, 400, `${JSON.stringify(fields)}: ${await res.clone().text()}`);
+          const { error } = await res.json();
+          assert.equal(error.field, field, JSON.stringify(fields));
+          assert.match(error.messageVi, new RegExp(`^${field}: cần `));
+        }
+      }
+      assert.equal(await failures(person), 0, 'no PIN attempt was spent');
+    });
+
+    it('a person stamp: position and name from the certificate, the picture from DATA; pdfsig valid, pdftotext gives the diacritics back', async () => {
+      // Fields a caller might try for identity are not read: the words come from the certificate.
+      const res = await post('/api/sign/pdf', tokens.stp, signPdfForm({ stamp: 'person', name: 'Người Khác', title: 'Giám đốc' }, person));
+      assert.equal(res.status, 200, await res.clone().text());
+      writeFileSync(f('person.pdf'), new Uint8Array(await res.arrayBuffer()));
+      const p = await pdfsig(f('person.pdf'), nssdir);
+      assert.equal(p.count, 1, p.out);
+      assert.equal(p.validation, 'Signature is Valid.', p.out);
+      assert.equal(p.certificate, 'Certificate is Trusted.', p.out);
+      const last = text(f('person.pdf'), 3);
+      assert.ok(last.includes('Chuyên viên'), last);
+      assert.ok(last.includes('Nguyễn Thị Hương'), last);
+      assert.ok(!last.includes('Người Khác') && !last.includes('Giám đốc'), last);
+      assert.ok(!text(f('person.pdf'), 1).includes('Nguyễn Thị Hương'), 'only on the last page');
+    });
+
+    it('refuses a seal on a person\'s certificate and an organisation stamp without a stored seal (409), before the PIN', async () => {
+      const wrongKind = await post('/api/sign/pdf', tokens.stp, signPdfForm({ stamp: 'organisation', pin: '000000' }, person));
+      assert.equal(wrongKind.status, 400);
+      const e1 = (await wrongKind.json()).error;
+      assert.equal(e1.code, 'STAMP_NOT_FOR_CERTIFICATE');
+      assert.match(e1.messageVi, /cơ quan \(con dấu\)/);
+      const noSeal = await post('/api/sign/pdf', tokens.stp, form({ serial: org, pin: '000000', stamp: 'organisation' }, { data: readFileSync(f('person.pdf')), filename: 'person.pdf' }));
+      assert.equal(noSeal.status, 409);
+      const e2 = (await noSeal.json()).error;
+      assert.equal(e2.code, 'STAMP_IMAGE_MISSING');
+      assert.match(e2.message, /govmail stamp-image set SEAL\.png --agency STP/);
+      assert.match(e2.messageVi, /chưa có ảnh con dấu của cơ quan STP/);
+      assert.equal(await failures(person), 0);
+      assert.equal(await failures(org), 0);
+    });
+
+    it('the organisation seal of the holder\'s agency over the leader\'s signature: both signatures valid for pdfsig', async () => {
+      await saveStampImage(dir, 'seal', 'STP', new Uint8Array(readFileSync('certs/stamps/mau-con-dau.png')));
+      const res = await post('/api/sign/pdf', tokens.stp, form({ serial: org, pin: PIN, stamp: 'organisation', level: 'B-T' }, { data: readFileSync(f('person.pdf')), filename: 'person.pdf' }));
+      assert.equal(res.status, 200, await res.clone().text());
+      writeFileSync(f('sealed.pdf'), new Uint8Array(await res.arrayBuffer()));
+      const out = await new Promise<string>((resolve) => execFile('pdfsig', ['-nssdir', `sql:${nssdir}`, f('sealed.pdf')], { encoding: 'utf8' }, (_e, so) => resolve(so)));
+      assert.equal(out.match(/Signature Validation: Signature is Valid\./g)?.length, 2, out);
+      assert.equal(out.match(/Certificate Validation: Certificate is Trusted\./g)?.length, 2, out);
+      assert.match(out, /Signer Certificate Common Name: Sở Tư pháp tỉnh Bắc Ninh/);
+      const v = await verifyPdf(new Uint8Array(readFileSync(f('sealed.pdf'))), { validateChain: chainValidator(await ourTrust(db, kek)) });
+      assert.deepEqual(v.signatures.map((s) => [s.intact, s.cms?.indication]), [[true, 'TOTAL-PASSED'], [true, 'TOTAL-PASSED']]);
+    });
+
+    it('a copy stamp top right of page 1 with the document number; a box and a page can be given', async () => {
+      const res = await post('/api/sign/pdf', tokens.stp, signPdfForm({ stamp: 'copy' }, person));
+      assert.equal(res.status, 200, await res.clone().text());
+      writeFileSync(f('copy.pdf'), new Uint8Array(await res.arrayBuffer()));
+      const first = text(f('copy.pdf'), 1);
+      assert.ok(first.includes('123/STP-VP') && first.includes('Nguyễn Thị Hương'), first);
+      assert.match(first, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00/);
+      const boxed = await post('/api/sign/pdf', tokens.stp, signPdfForm({ stamp: 'copy', copyType: 'SAO Y', number: '', stampPage: '2', stampBox: '300,500' }, person));
+      assert.equal(boxed.status, 200, await boxed.clone().text());
+      writeFileSync(f('copy2.pdf'), new Uint8Array(await boxed.arrayBuffer()));
+      assert.ok(text(f('copy2.pdf'), 2).includes('SAO Y'));
+      assert.ok(!text(f('copy2.pdf'), 1).includes('SAO Y'));
+      const p = await pdfsig(f('copy2.pdf'), nssdir);
+      assert.equal(p.validation, 'Signature is Valid.', p.out);
+    });
   });
 });

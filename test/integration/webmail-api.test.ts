@@ -523,6 +523,31 @@ describe('webmail API — real PostgreSQL, Dovecot and the submission pipeline',
       assert.equal(alias.statusCode, 200, alias.body);
     });
 
+    it('forwards with the original attachments: chosen parts become the user\'s uploads, byte for byte; a missing part is 404', async () => {
+      await deliver(A, messageWithPdf({ from: 'congvan@bo-ngoai.vn', to: A, subject: 'Chuyển tiếp kèm tệp' }));
+      const list = await page(a, 'folder=INBOX');
+      const uid = list.messages.find((m: { subject: string }) => m.subject === 'Chuyển tiếp kèm tệp')!.uid;
+      const opened = (await a.get(`messages/INBOX/${uid}`)).json() as { attachments: Array<{ partId: string; filename: string; size: number }> };
+      const pdf = opened.attachments.find((x) => x.filename === 'cong-van.pdf')!;
+      const original = (await a.get(`messages/INBOX/${uid}/parts/${pdf.partId}`)).rawPayload;
+
+      const copied = await a.post(`messages/INBOX/${uid}/forward-attachments`, { parts: [pdf.partId] });
+      assert.equal(copied.statusCode, 200, copied.body);
+      const [upload] = copied.json() as Array<{ id: string; filename: string; size: number; contentType: string }>;
+      assert.deepEqual({ filename: upload.filename, size: upload.size, contentType: upload.contentType }, { filename: 'cong-van.pdf', size: original.length, contentType: 'application/pdf' });
+      assert.equal((await a.post(`messages/INBOX/${uid}/forward-attachments`, { parts: ['9.9'] })).statusCode, 404);
+      assert.equal((await a.post(`messages/INBOX/${uid}/forward-attachments`, { parts: ['../1'] })).statusCode, 400);
+      const b = await loggedIn(B);
+
+      const sent = await a.post('send', { from: A, to: [B], subject: 'Fwd: Chuyển tiếp kèm tệp', text: 'Chuyển chị B.', attachments: [upload.id] });
+      assert.equal(sent.statusCode, 200, sent.body);
+      const atB = await page(b, 'folder=INBOX');
+      const got = atB.messages.find((m: { subject: string }) => m.subject === 'Fwd: Chuyển tiếp kèm tệp')!;
+      const gotOpened = (await b.get(`messages/INBOX/${got.uid}`)).json() as { attachments: Array<{ partId: string; filename: string }> };
+      const part = gotOpened.attachments.find((x) => x.filename === 'cong-van.pdf')!;
+      assert.deepEqual((await b.get(`messages/INBOX/${got.uid}/parts/${part.partId}`)).rawPayload, original);
+    });
+
     it('refuses to send as an address the user does not own, with 403 and a clear message', async () => {
       const before = (await page(await loggedIn(B), 'folder=INBOX')).total;
       const res = await a.post('send', { from: B, to: [B], subject: 'Giả mạo', text: 'x' });

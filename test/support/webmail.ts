@@ -57,7 +57,7 @@ export class Browser {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, o: { csrf?: boolean; headers?: Record<string, string>; payload?: Buffer | string } = {}): Promise<LightMyRequestResponse> {
+  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, o: { csrf?: boolean; headers?: Record<string, string>; payload?: Buffer | string } = {}): Promise<LightMyRequestResponse> {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (this.cookies.size) headers.cookie = this.cookieHeader;
     if (method !== 'GET' && o.csrf !== false && this.csrf) headers['x-csrf-token'] = this.csrf;

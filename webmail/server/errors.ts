@@ -20,3 +20,5 @@ export const folderNotFound = (folder: string) => new GovmailError('NOT_FOUND', 
 export const mailStoreUnavailable = () => new GovmailError('MAILSTORE_UNAVAILABLE', 'the mail store is not reachable; try again shortly', 'không kết nối được kho thư; xin thử lại sau giây lát', 503);
 export const badSignature = () => new GovmailError('BAD_SIGNATURE', 'link expired or not valid; reopen the message', 'đường dẫn hết hạn hoặc không hợp lệ; hãy mở lại thư', 403);
 export const notConfigured = (what: string, whatVi: string) => new GovmailError('NOT_CONFIGURED', `${what} is not configured on this server`, `máy chủ chưa cấu hình ${whatVi}`, 503);
+export const passwordChangeRequired = () =>
+  new GovmailError('PASSWORD_CHANGE_REQUIRED', 'change your initial password before using the mail', 'hãy đổi mật khẩu được cấp ban đầu trước khi dùng hộp thư', 403);

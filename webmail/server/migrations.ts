@@ -49,4 +49,11 @@ export const webmailMigrations: Migration[] = [
       `);
     },
   },
+  {
+    name: 'webmail-0002-session-must-change-password',
+    up: async (db) => {
+      // Copied from the mailbox at login, so the per-request guard needs no extra query.
+      await db.query(`ALTER TABLE webmail_sessions ADD COLUMN must_change_password boolean NOT NULL DEFAULT false;`);
+    },
+  },
 ];

@@ -6,24 +6,27 @@ import type { Sequelize } from 'sequelize';
 import type { Kek } from '../../core/kek.js';
 import { GovmailError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
-import { authenticate, getMailbox, listDomains, resolveMailbox, searchDirectory } from '../../admin/index.js';
+import { authenticate, changePassword, getMailbox, listDomains, mustChangePassword, resolveMailbox, searchDirectory } from '../../admin/index.js';
 import type { Submitter } from '../../smtp/index.js';
 import { renderMessage, extractPart, partResponseHeaders } from './render.js';
-import { wireError, unauthenticated, totpPending, csrfRefused, loginFailed, tooManyAttempts, badSignature, notConfigured } from './errors.js';
-import { createSession, deleteSession, deleteSessionOf, findSession, findSessionById, listSessions, type WebmailSession } from './sessions.js';
+import { wireError, unauthenticated, totpPending, csrfRefused, loginFailed, tooManyAttempts, badSignature, notConfigured, passwordChangeRequired } from './errors.js';
+import { createSession, deleteSession, deleteSessionOf, findSession, findSessionById, listSessions, passwordChanged, type WebmailSession } from './sessions.js';
 import { clearAccountFailures, loginThrottled, recordLoginFailure, WINDOW_MINUTES } from './login-throttle.js';
 import { disableTotp, enableTotp, setupTotp, totpEnabled, verifyLoginCode } from './totp.js';
 import { ImapPool, MailboxLoginRefused, type ImapTarget } from './imap-pool.js';
 import { FolderCache } from './folder-cache.js';
 import { deleteMessages, fetchMessage, listFolders, listMessages, markSpam, moveMessages, setFlags, type MailContext } from './messages.js';
 import { identities, saveDraft, sendMessage, type OutgoingBody } from './send.js';
-import { saveUpload } from './uploads.js';
+import { saveUpload, uploadsFromMessage } from './uploads.js';
 import { linkKey, partSubject, signLink, verifyLink } from './links.js';
 import { fetchRemoteImage } from './proxy.js';
 import { streamMailEvents } from './events.js';
 import { headerMessageIds } from './headers.js';
 import { SignatureChecker } from './signatures.js';
-import { holderSigningCertificates, PinError, reportHtml, reportJson, reportPdf, type TrustMaterial } from '../../signer/index.js';
+import { getSieveSettings, putSieveSettings } from './sieve.js';
+import { SIEVE_MODEL_SCHEMA } from './sieve-script.js';
+import type { SieveTarget } from './managesieve.js';
+import { holderSigningCertificates, PinError, reportHtml, reportJson, reportPdf, type Timestamper, type TrustMaterial } from '../../signer/index.js';
 
 /**
  * The webmail HTTP API (webmail/API.md), mounted at /webmail/api. Routes stay thin: each names how it
@@ -49,6 +52,10 @@ export interface WebmailOptions {
   dataDir?: string;
   /** Overrides the trust material of the signature badges (tests). */
   signatureTrust?: () => Promise<TrustMaterial>;
+  /** Dovecot's ManageSieve on loopback (same master user); without it /sieve answers 503. */
+  sieve?: SieveTarget;
+  /** Time-stamps PDF attachments signed at /send (B-T); without it they are signed B-B. */
+  timestamper?: Timestamper;
 }
 
 type Auth = 'none' | 'session' | 'link';
@@ -71,6 +78,12 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** Parts a browser may show in place (?inline=1); everything else is a download. SVG never: it is a document. */
 const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|bmp|avif)|application\/pdf)$/;
+
+/**
+ * All a session may do while its mailbox must first replace an initial or reset password; every other
+ * route, including any added later, answers PASSWORD_CHANGE_REQUIRED. Paths are relative to the prefix.
+ */
+const BEFORE_PASSWORD_CHANGE = new Set(['/session', '/logout', '/password', ...['/settings/totp', '/totp'].flatMap((p) => [p, `${p}/setup`, `${p}/enable`, `${p}/disable`])]);
 
 const sameToken = (a: string | undefined, b: string) => typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -143,6 +156,7 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
       const sid = verifyLink(key, req.routeOptions.url?.endsWith('/proxy') ? 'proxy' : 'part', sig, subject);
       const session = sid && (await findSessionById(db, sid));
       if (!session || !(await mailboxStillThere(session))) throw badSignature();
+      if (session.mustChangePassword) throw passwordChangeRequired();
       req.webmailSession = session;
       return;
     }
@@ -153,6 +167,7 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
     if (!session.totpVerified) throw totpPending();
     // A cookie rides along with cross-site requests too; a change must also prove it comes from our page.
     if (req.method !== 'GET' && req.method !== 'HEAD' && !sameToken(req.headers['x-csrf-token'] as string | undefined, session.csrfToken)) throw csrfRefused();
+    if (session.mustChangePassword && !BEFORE_PASSWORD_CHANGE.has(req.routeOptions.url?.slice(base.length) ?? '')) throw passwordChangeRequired();
     req.webmailSession = session;
   });
 
@@ -236,13 +251,18 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
         await deleteSession(db, presented.id);
         pool?.drop(presented.id);
       }
-      const { token, session } = await createSession(db, { mailbox: address, ip, userAgent: req.headers['user-agent'], totpVerified: true });
+      const mustChange = await mustChangePassword(db, address);
+      const { token, session } = await createSession(db, { mailbox: address, ip, userAgent: req.headers['user-agent'], totpVerified: true, mustChangePassword: mustChange });
       setCookie(req, reply, token);
-      return { csrfToken: session.csrfToken, user: await userOf(address) };
+      return { csrfToken: session.csrfToken, user: await userOf(address), ...(mustChange ? { mustChangePassword: true } : {}) };
     },
   );
 
-  app.get('/session', { config: { webmailAuth: 'session' } }, async (req) => ({ csrfToken: req.webmailSession!.csrfToken, user: await userOf(req.webmailSession!.mailbox) }));
+  app.get('/session', { config: { webmailAuth: 'session' } }, async (req) => ({
+    csrfToken: req.webmailSession!.csrfToken,
+    user: await userOf(req.webmailSession!.mailbox),
+    ...(req.webmailSession!.mustChangePassword ? { mustChangePassword: true } : {}),
+  }));
 
   app.post('/logout', { config: { webmailAuth: 'session' } }, async (req, reply) => {
     await deleteSession(db, req.webmailSession!.id);
@@ -250,6 +270,29 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
     clearCookie(req, reply);
     return reply.code(204).send();
   });
+
+  app.post(
+    '/password',
+    {
+      config: { webmailAuth: 'session' },
+      // Lengths are changePassword's rules (with their own bilingual message); this only bounds the body.
+      schema: { body: stringBody(['currentPassword', 'newPassword'], { currentPassword: { type: 'string', maxLength: 1024 }, newPassword: { type: 'string', maxLength: 4096 } }) },
+    },
+    async (req, reply) => {
+      const session = req.webmailSession!;
+      const { currentPassword, newPassword } = req.body as { currentPassword: string; newPassword: string };
+      // Guessing the current password here is guessing a login: the same counter and the same limit.
+      if (await loginThrottled(db, req.ip, session.mailbox)) throw tooManyAttempts(WINDOW_MINUTES);
+      try {
+        await changePassword(db, session.mailbox, currentPassword, newPassword, { actor: session.mailbox, ip: req.ip });
+      } catch (err) {
+        if (err instanceof GovmailError && err.code === 'PASSWORD_WRONG') await recordLoginFailure(db, req.ip, session.mailbox);
+        throw err;
+      }
+      for (const id of await passwordChanged(db, session.mailbox, session.id)) pool?.drop(id);
+      return reply.code(204).send();
+    },
+  );
 
   // ---- sessions and two-step login ----
 
@@ -286,6 +329,19 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
       return reply.code(204).send();
     });
   }
+
+  // ---- vacation reply and filters (Sieve) ----
+
+  const sieveTarget = () => {
+    if (!opts.sieve) throw notConfigured('the mail store (ManageSieve)', 'kho thư (ManageSieve)');
+    return opts.sieve;
+  };
+  app.get('/sieve', { config: { webmailAuth: 'session' } }, async (req) => getSieveSettings(sieveTarget(), req.webmailSession!.mailbox));
+  app.put(
+    '/sieve',
+    { config: { webmailAuth: 'session' }, schema: { body: SIEVE_MODEL_SCHEMA, querystring: { type: 'object', properties: { replaceCustom: { type: 'string', enum: ['0', '1'] } } } } },
+    async (req) => putSieveSettings(sieveTarget(), req.webmailSession!.mailbox, req.body, { replaceCustom: (req.query as { replaceCustom?: string }).replaceCustom === '1' }),
+  );
 
   // ---- reading ----
 
@@ -442,12 +498,28 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
     return saveUpload(db, req.webmailSession!.mailbox, { filename: file.filename, contentType: file.mimetype, data });
   });
 
+  app.post(
+    '/messages/:folder/:uid/forward-attachments',
+    {
+      config: { webmailAuth: 'session' },
+      schema: {
+        params: messageParams,
+        body: { type: 'object', required: ['parts'], additionalProperties: false, properties: { parts: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', pattern: '^\\d{1,4}(\\.\\d{1,4}){0,9}$' } } } },
+      },
+    },
+    async (req) => {
+      const { folder, uid } = req.params as { folder: string; uid: number };
+      const { raw } = await fetchMessage(mail(req), folder, uid, { markSeen: false });
+      return uploadsFromMessage(db, req.webmailSession!.mailbox, raw, (req.body as { parts: string[] }).parts);
+    },
+  );
+
   app.post('/send', { config: { webmailAuth: 'session' }, schema: { body: { type: 'object' } } }, async (req) =>
-    sendMessage(mail(req), { db, kek, submit: opts.submit, clientIp: req.ip }, req.body as OutgoingBody),
+    sendMessage(mail(req), { db, kek, submit: opts.submit, clientIp: req.ip, ...(opts.timestamper ? { timestamper: opts.timestamper } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) }, req.body as OutgoingBody),
   );
 
   app.get('/certificates', { config: { webmailAuth: 'session' } }, async (req) =>
-    (await holderSigningCertificates(db, req.webmailSession!.mailbox)).map((c) => ({ serial: c.serial, commonName: c.commonName, subject: c.subject, notAfter: c.notAfter.toISOString() })),
+    (await holderSigningCertificates(db, req.webmailSession!.mailbox)).map((c) => ({ serial: c.serial, commonName: c.commonName, subject: c.subject, notAfter: c.notAfter.toISOString(), profile: c.profile })),
   );
 
   app.post('/drafts', { config: { webmailAuth: 'session' }, schema: { body: { type: 'object' } } }, async (req) => saveDraft(mail(req), { db }, req.body as OutgoingBody));

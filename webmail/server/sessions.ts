@@ -17,6 +17,8 @@ export interface WebmailSession {
   mailbox: string;
   csrfToken: string;
   totpVerified: boolean;
+  /** Opened for a mailbox that must replace its initial or reset password: mail stays closed until it does. */
+  mustChangePassword: boolean;
   createdAt: Date;
   lastSeenAt: Date;
   ip: string | null;
@@ -25,16 +27,22 @@ export interface WebmailSession {
 
 export const sessionIdOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
-const COLUMNS = `id, mailbox, csrf_token AS "csrfToken", totp_verified AS "totpVerified", created_at AS "createdAt", last_seen_at AS "lastSeenAt", ip, user_agent AS "userAgent"`;
+const COLUMNS = `id, mailbox, csrf_token AS "csrfToken", totp_verified AS "totpVerified", must_change_password AS "mustChangePassword", created_at AS "createdAt", last_seen_at AS "lastSeenAt", ip, user_agent AS "userAgent"`;
 const ALIVE = `last_seen_at > now() - interval '${IDLE_MINUTES} minutes' AND created_at > now() - interval '${ABSOLUTE_HOURS} hours'
   AND (totp_verified OR created_at > now() - interval '${PENDING_TOTP_MINUTES} minutes')`;
 
 /** A new session with a fresh token: an id the browser brought along is never adopted (no fixation). */
-export async function createSession(db: Sequelize, o: { mailbox: string; ip?: string; userAgent?: string; totpVerified: boolean }): Promise<{ token: string; session: WebmailSession }> {
+export async function createSession(
+  db: Sequelize,
+  o: { mailbox: string; ip?: string; userAgent?: string; totpVerified: boolean; mustChangePassword?: boolean },
+): Promise<{ token: string; session: WebmailSession }> {
   const token = randomBytes(32).toString('base64url');
   const [session] = await db.query<WebmailSession>(
-    `INSERT INTO webmail_sessions (id, mailbox, csrf_token, ip, user_agent, totp_verified) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-    { bind: [sessionIdOf(token), o.mailbox, randomBytes(24).toString('base64url'), o.ip ?? null, (o.userAgent ?? '').slice(0, 300) || null, o.totpVerified], type: QueryTypes.SELECT },
+    `INSERT INTO webmail_sessions (id, mailbox, csrf_token, ip, user_agent, totp_verified, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+    {
+      bind: [sessionIdOf(token), o.mailbox, randomBytes(24).toString('base64url'), o.ip ?? null, (o.userAgent ?? '').slice(0, 300) || null, o.totpVerified, o.mustChangePassword ?? false],
+      type: QueryTypes.SELECT,
+    },
   );
   // Dead rows go whenever someone logs in: no timer is needed and the table stays small.
   await db.query(`DELETE FROM webmail_sessions WHERE NOT (${ALIVE})`);
@@ -76,4 +84,14 @@ export async function listSessions(db: Sequelize, mailbox: string): Promise<Webm
     bind: [mailbox],
     type: QueryTypes.SELECT,
   });
+}
+
+/**
+ * After a password change: every other session of the mailbox ends (including one still waiting for its
+ * TOTP code, opened with the old password), and this one may read mail again. Returns the ended ids.
+ */
+export async function passwordChanged(db: Sequelize, mailbox: string, keepId: string): Promise<string[]> {
+  const ended = await db.query<{ id: string }>('DELETE FROM webmail_sessions WHERE mailbox = $1 AND id <> $2 RETURNING id', { bind: [mailbox, keepId], type: QueryTypes.SELECT });
+  await db.query('UPDATE webmail_sessions SET must_change_password = false WHERE id = $1', { bind: [keepId] });
+  return ended.map((r) => r.id);
 }

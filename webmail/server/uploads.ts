@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { simpleParser } from 'mailparser';
 import { GovmailError, InvalidInputError } from '../../core/errors.js';
+import { partFilename, partIdOf } from './render-parts.js';
 
 /**
  * Attachments uploaded before sending, kept in PostgreSQL so any node can send them. They belong to
@@ -55,4 +57,21 @@ export async function loadUploads(db: Sequelize, mailbox: string, ids: unknown):
 
 export async function deleteUploads(db: Sequelize, mailbox: string, ids: string[]): Promise<void> {
   if (ids.length) await db.query('DELETE FROM webmail_uploads WHERE id = ANY($1::uuid[]) AND mailbox = $2', { bind: [ids, mailbox] });
+}
+
+/**
+ * Forwarding keeps the original's attachments: the chosen parts of a message the user can read become
+ * uploads of theirs, so compose shows them like files they added (and can remove) and /send needs no
+ * second way of attaching. Any part id the message does not have is "not found".
+ */
+export async function uploadsFromMessage(db: Sequelize, mailbox: string, raw: Buffer, partIds: string[]): Promise<Upload[]> {
+  const parsed = await simpleParser(raw, { keepCidLinks: true, skipHtmlToText: true, skipTextToHtml: true });
+  const parts = partIds.map((id) => {
+    const part = parsed.attachments.find((a) => partIdOf(a) === id);
+    if (!part) throw new GovmailError('NOT_FOUND', `the message has no attachment ${id}`, `thư không có tệp đính kèm ${id}`, 404);
+    return part;
+  });
+  const saved: Upload[] = [];
+  for (const p of parts) saved.push(await saveUpload(db, mailbox, { filename: partFilename(p), contentType: p.contentType || 'application/octet-stream', data: p.content }));
+  return saved;
 }

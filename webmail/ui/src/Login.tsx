@@ -11,7 +11,7 @@ interface Credentials {
 }
 
 /** Address and password, then a TOTP code when the server asks for one. */
-export function Login({ onLogin }: { onLogin: (user: User) => void }) {
+export function Login({ onLogin }: { onLogin: (user: User, mustChangePassword: boolean) => void }) {
   const { t } = useT();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -28,7 +28,7 @@ export function Login({ onLogin }: { onLogin: (user: User) => void }) {
         return;
       }
       setCsrf(res.csrfToken);
-      onLogin(res.user);
+      onLogin(res.user, res.mustChangePassword === true);
     } catch (e) {
       if (e instanceof ApiError && e.status === 429) setError(t.tooManyTries);
       else setError(needTotp ? t.totpFailed : t.loginFailed);

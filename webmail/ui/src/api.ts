@@ -2,6 +2,8 @@
 export const API = '/webmail/api';
 /** Fired when the server no longer knows the session (expired, or signed out elsewhere). */
 export const SIGNED_OUT = 'govmail:signed-out';
+/** Fired when the server keeps the mail closed until the user replaces an initial or reset password. */
+export const PASSWORD_CHANGE_REQUIRED = 'govmail:password-change-required';
 
 export class ApiError extends Error {
   constructor(
@@ -9,6 +11,8 @@ export class ApiError extends Error {
     public code: string,
     public en: string,
     public vi: string,
+    /** The input the server found wrong (INVALID_INPUT), to show the message next to that field. */
+    public field?: string,
   ) {
     super(en);
   }
@@ -31,7 +35,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
   const data = await res.json().catch(() => ({}));
   const e = data?.error ?? {};
   const en = e.en ?? e.message ?? res.statusText;
-  return new ApiError(res.status, e.code ?? `HTTP_${res.status}`, en, e.vi ?? en);
+  return new ApiError(res.status, e.code ?? `HTTP_${res.status}`, en, e.vi ?? en, typeof e.field === 'string' ? e.field : undefined);
 }
 
 export async function api<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -40,7 +44,11 @@ export async function api<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
   const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   if (res.status === 401 && path !== '/login' && path !== '/session') window.dispatchEvent(new Event(SIGNED_OUT));
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) {
+    const err = await errorFrom(res);
+    if (err.code === 'PASSWORD_CHANGE_REQUIRED') window.dispatchEvent(new Event(PASSWORD_CHANGE_REQUIRED));
+    throw err;
+  }
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
   return (type.includes('json') ? await res.json() : undefined) as T;
@@ -91,6 +99,8 @@ export interface SessionInfo {
   csrfToken: string;
   user: User;
   totpRequired?: true;
+  /** The mailbox must replace its initial or reset password before the mail opens. */
+  mustChangePassword?: true;
 }
 export interface Folder {
   path: string;
@@ -184,6 +194,8 @@ export interface SigningCertificate {
   commonName: string;
   subject: string;
   notAfter: string;
+  /** individual | organisation (older servers: absent). */
+  profile?: string;
 }
 export interface Upload {
   id: string;
@@ -203,9 +215,18 @@ export interface OutgoingMessage {
   references?: string[];
   attachments?: string[];
   draftUid?: number;
-  /** Sign as S/MIME with a server-held certificate of the user (PIN asked at send time). */
-  sign?: { serial: string; pin: string };
+  /**
+   * Sign with a server-held certificate of the user (PIN asked at send time): the message as S/MIME
+   * (`message`, default true) and/or attached PDFs (`attachments`, each with its visible stamp).
+   */
+  sign?: { serial: string; pin: string; message?: boolean; attachments?: PdfSignChoice[] };
 }
+/** A PDF attachment to sign at send time: its upload id and the visible stamp (or none). */
+export interface PdfSignChoice {
+  id: string;
+  stamp: StampKind;
+}
+export type StampKind = 'none' | 'person' | 'organisation' | 'copy';
 export interface SendResult {
   messageId: string;
   queued: string[];

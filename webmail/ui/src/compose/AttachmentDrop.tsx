@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Button, Progress } from 'antd';
 import { formatSize, useT } from '../i18n';
 import type { UploadItem } from './useUploads';
@@ -8,10 +8,12 @@ interface Props {
   items: UploadItem[];
   onFiles: (files: FileList) => void;
   onRemove: (key: string) => void;
+  /** More controls under a file (the PDF signing options). */
+  extra?: (item: UploadItem) => ReactNode;
 }
 
 /** A drop zone that is also a file picker (its input stays focusable), and the files with their progress. */
-export function AttachmentDrop({ items, onFiles, onRemove }: Props) {
+export function AttachmentDrop({ items, onFiles, onRemove, extra }: Props) {
   const { t } = useT();
   const [over, setOver] = useState(false);
   return (
@@ -59,6 +61,7 @@ export function AttachmentDrop({ items, onFiles, onRemove }: Props) {
               <Button size="small" type="text" onClick={() => onRemove(i.key)} aria-label={t.removeAttachment(i.name)}>
                 <span aria-hidden="true">✕</span>
               </Button>
+              {extra?.(i)}
             </li>
           ))}
         </ul>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { App, Button, Form, Input, Modal, Segmented, Select, Space, Spin, Switch, Typography } from 'antd';
-import { api, ApiError, type OutgoingMessage, type SendResult, type SigningCertificate, type User } from '../api';
+import { api, ApiError, type OutgoingMessage, type PdfSignChoice, type SendResult, type SigningCertificate, type User } from '../api';
 import { formatDate, useT } from '../i18n';
 import { addressList, isAddress, parseAddress } from '../addresses';
 import { deleteMessages } from '../mailActions';
@@ -11,6 +11,7 @@ import { htmlText } from './htmlText';
 import { AddressField, recipientLabel, type Recipient } from './AddressField';
 import { RichEditor } from './RichEditor';
 import { AttachmentDrop } from './AttachmentDrop';
+import { AttachmentSignOptions, defaultStamp, isPdfFile, stampKinds, type PdfSignState } from './AttachmentSignOptions';
 import { useUploads } from './useUploads';
 import { useDraftAutosave } from './useDraftAutosave';
 import { pickIdentity, useIdentities } from './useIdentities';
@@ -52,8 +53,23 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
   const [showCopies, setShowCopies] = useState(start.cc.length > 0);
   const editor = useRef<HTMLDivElement>(null);
   const uploads = useUploads();
+  useEffect(() => {
+    // Once, for the message compose started from: a forward or a draft keeps its attachments.
+    const src = init.source;
+    if (src && (init.mode === 'forward' || init.mode === 'draft')) uploads.addFromMessage(src.folder, src.uid, src.attachments.filter((a) => !a.inline));
+  }, []);
   const signing = useSigning();
+  const [pdfSign, setPdfSign] = useState<Record<string, PdfSignState>>({});
   const touch = () => setVersion((v) => v + 1);
+  const profile = signing.certificates.find((c) => c.serial === signing.serial)?.profile;
+  // The PDFs ticked for signing, with a stamp the chosen certificate can make.
+  const chosenPdfs: PdfSignChoice[] = uploads.items
+    .filter((i) => i.status === 'done' && i.upload && isPdfFile(i.name, i.upload.contentType) && pdfSign[i.key]?.sign)
+    .map((i) => {
+      const stamp = pdfSign[i.key]!.stamp;
+      return { id: i.upload!.id, stamp: stampKinds(profile).includes(stamp) ? stamp : defaultStamp(profile) };
+    });
+  const signingAnything = signing.on || chosenPdfs.length > 0;
 
   useEffect(() => {
     if (editor.current) fillRichEditor(editor.current, start, loadSignature());
@@ -81,7 +97,7 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
     // only when switching back to rich text
   }, [mode]);
 
-  const deliver = async (sign?: { serial: string; pin: string }) => {
+  const deliver = async (sign?: NonNullable<OutgoingMessage['sign']>) => {
     setSending(true);
     signing.setError(null);
     const draftUid = await draft.stop();
@@ -102,7 +118,7 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
     const fields = await form.validateFields().catch(() => null);
     if (!fields || uploads.busy || sending) return;
     // Signing asks for the PIN now, at send time; it is never kept after this send.
-    if (signing.on && signing.serial) signing.askPin();
+    if (signingAnything && signing.serial) signing.askPin();
     else await deliver();
   };
   const confirmPin = () => {
@@ -112,7 +128,8 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
       return;
     }
     signing.closePin();
-    void deliver({ serial: signing.serial!, pin });
+    // One PIN for everything: the message (S/MIME, when the switch is on) and each ticked PDF.
+    void deliver({ serial: signing.serial!, pin, message: signing.on, ...(chosenPdfs.length ? { attachments: chosenPdfs } : {}) });
   };
   const discard = async () => {
     const draftUid = await draft.stop();
@@ -172,12 +189,29 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
       ) : (
         <Input.TextArea aria-labelledby="editor-label" value={plain} onChange={(e) => { setPlain(e.target.value); touch(); }} autoSize={{ minRows: 12 }} className="plain-editor" data-testid="plain-editor" />
       )}
-      <AttachmentDrop items={uploads.items} onFiles={uploads.add} onRemove={uploads.remove} />
+      <AttachmentDrop
+        items={uploads.items}
+        onFiles={uploads.add}
+        onRemove={uploads.remove}
+        extra={(i) =>
+          signing.certificates.length > 0 && i.status === 'done' && i.upload && isPdfFile(i.name, i.upload.contentType) ? (
+            <AttachmentSignOptions
+              filename={i.name}
+              profile={profile}
+              value={pdfSign[i.key] ?? { sign: false, stamp: defaultStamp(profile) }}
+              onChange={(next) => {
+                setPdfSign((all) => ({ ...all, [i.key]: next }));
+                signing.setError(null);
+              }}
+            />
+          ) : null
+        }
+      />
       {signing.certificates.length > 0 && (
         <Space className="compose-sign" wrap>
           <Switch id="compose-sign" checked={signing.on} onChange={(on) => { signing.setOn(on); signing.setError(null); }} data-testid="sign-switch" />
           <label htmlFor="compose-sign">{t.signSwitch}</label>
-          {signing.on && signing.certificates.length > 1 && (
+          {signingAnything && signing.certificates.length > 1 && (
             <Select
               aria-label={t.signCertificate}
               value={signing.serial}
@@ -185,7 +219,7 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
               options={signing.certificates.map((c) => ({ value: c.serial, label: `${c.commonName} — ${t.signValidUntil(formatDate(c.notAfter, lang))}` }))}
             />
           )}
-          {signing.on && signing.certificates.length === 1 && (
+          {signingAnything && signing.certificates.length === 1 && (
             <Typography.Text type="secondary">
               {signing.certificates[0]!.commonName} — {t.signValidUntil(formatDate(signing.certificates[0]!.notAfter, lang))}
             </Typography.Text>

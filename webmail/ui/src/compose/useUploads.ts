@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { uploadFile, type Upload } from '../api';
+import { api, messagePath, uploadFile, type Attachment, type Upload } from '../api';
 
 export interface UploadItem {
   key: string;
@@ -32,6 +32,20 @@ export function useUploads() {
     }
   }, []);
 
+  /** A forward or a draft keeps the attachments of the message it starts from: the server copies them into uploads. */
+  const addFromMessage = useCallback((folder: string, uid: number, parts: Attachment[]) => {
+    if (!parts.length) return;
+    const keys = parts.map(() => `u${++counter}`);
+    setItems((list) => [...list, ...parts.map((p, i) => ({ key: keys[i]!, name: p.filename, size: p.size, percent: 0, status: 'uploading' as const }))]);
+    api<Upload[]>('POST', messagePath(folder, uid, '/forward-attachments'), { parts: parts.map((p) => p.partId) }).then(
+      (saved) => setItems((list) => list.map((item) => {
+        const i = keys.indexOf(item.key);
+        return i < 0 ? item : { ...item, status: 'done', percent: 100, upload: saved[i] };
+      })),
+      () => setItems((list) => list.map((item) => (keys.includes(item.key) ? { ...item, status: 'error' } : item))),
+    );
+  }, []);
+
   const remove = useCallback((key: string) => {
     aborts.current.get(key)?.();
     setItems((list) => list.filter((i) => i.key !== key));
@@ -44,5 +58,5 @@ export function useUploads() {
 
   const ids = items.filter((i) => i.status === 'done' && i.upload).map((i) => i.upload!.id);
   const busy = items.some((i) => i.status === 'uploading');
-  return { items, add, remove, ids, busy };
+  return { items, add, addFromMessage, remove, ids, busy };
 }

@@ -3,8 +3,11 @@ import { useT, type Lang } from '../i18n';
 import { SignatureSettings } from './SignatureSettings';
 import { TotpSettings } from './TotpSettings';
 import { SessionList } from './SessionList';
+import { PasswordSettings } from './PasswordSettings';
+import { VacationSettings } from './VacationSettings';
+import { FilterSettings } from './FilterSettings';
 
-/** Language, signature, two-step verification and the signed-in sessions. */
+/** Language, signature, automatic reply, filters, password, two-step verification and the signed-in sessions. */
 export default function SettingsView({ onBack }: { onBack: () => void }) {
   const { t, lang, setLang } = useT();
   return (
@@ -25,6 +28,9 @@ export default function SettingsView({ onBack }: { onBack: () => void }) {
         />
       </Card>
       <SignatureSettings />
+      <VacationSettings />
+      <FilterSettings />
+      <PasswordSettings />
       <TotpSettings />
       <SessionList />
     </section>

@@ -1,0 +1,233 @@
+import { useEffect, useState } from 'react';
+import { Alert, App, AutoComplete, Button, Card, Checkbox, Form, Input, Select, Space, Typography } from 'antd';
+import { ApiError } from '../api';
+import { useT } from '../i18n';
+import { useFolders } from '../folders';
+import { CustomScriptNotice } from './VacationSettings';
+import { CONTROL, DOMAIN, EMAIL, HEADER_NAME, fieldMessage, fieldPath, loadSieve, saveSieve, unavailable, type FilterModel, type SieveSettings } from './sieveApi';
+
+/** Only the keys that belong to each kind of condition and action, as the server stores them. */
+const clean = (filters: FilterModel[]): FilterModel[] =>
+  filters.map((f) => ({
+    name: f.name,
+    match: f.match,
+    conditions: f.conditions.map((c) => ({ field: c.field, ...(c.field === 'header' ? { header: c.header } : {}), op: c.op, value: c.value })),
+    actions: f.actions.map((a) =>
+      a.type === 'fileinto' ? { type: a.type, folder: a.folder } : a.type === 'redirect' ? { type: a.type, address: a.address, ...(a.copy ? { copy: true } : {}) } : { type: a.type },
+    ),
+  }));
+
+const newFilter = (): FilterModel => ({ name: '', match: 'all', conditions: [{ field: 'from', op: 'contains', value: '' }], actions: [{ type: 'fileinto', folder: '' }] });
+
+/** Filters run in order when mail arrives (Sieve in Dovecot), before the vacation reply. */
+export function FilterSettings() {
+  const { t, lang } = useT();
+  const { message } = App.useApp();
+  const { folders } = useFolders();
+  const [form] = Form.useForm<{ filters: FilterModel[] }>();
+  const [settings, setSettings] = useState<SieveSettings>();
+  const [state, setState] = useState<'loading' | 'ready' | 'unavailable'>('loading');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const apply = (s: SieveSettings) => {
+    setSettings(s);
+    form.setFieldsValue({ filters: s.model.filters });
+    setState('ready');
+  };
+  useEffect(() => {
+    loadSieve().then(apply, (e) => (unavailable(e) ? setState('unavailable') : setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric)));
+    // Loaded once; the language only changes how errors read.
+  }, []);
+
+  const save = async (replaceCustom = false) => {
+    let values: { filters?: FilterModel[] };
+    try {
+      values = await form.validateFields();
+    } catch {
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      apply(await saveSieve({ filters: clean(values.filters ?? []) }, replaceCustom));
+      message.success(t.saved);
+    } catch (e) {
+      const path = fieldPath(e, 'filters');
+      if (path && path.length > 2 && e instanceof ApiError) form.setFields([{ name: path as never, errors: [fieldMessage(e.text(lang))] }]);
+      else if (e instanceof ApiError && e.code === 'SIEVE_CUSTOM') await loadSieve().then(apply, () => undefined);
+      else setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const text = (max: number) => [
+    { required: true, whitespace: true, message: t.required },
+    { max, message: t.tooLong(max) },
+    { validator: async (_: unknown, v?: string) => { if (v && (CONTROL.test(v) || /[\r\n\t]/.test(v))) throw new Error(t.noControlChars); } },
+  ];
+  const folderOptions = folders.map((f) => ({ value: f.path, label: f.path }));
+
+  return (
+    <Card title={<h2 className="card-heading">{t.filtersTitle}</h2>} className="settings-card" data-testid="filters">
+      {state === 'unavailable' && <Alert type="info" title={t.sieveUnavailable} />}
+      {error && <Alert type="error" role="alert" title={error} className="gap-below" />}
+      {settings?.status === 'custom' && <CustomScriptNotice settings={settings} busy={busy} onReplace={() => void save(true)} />}
+      {state !== 'unavailable' && (
+        <Form form={form} name="filters" layout="vertical" requiredMark={false} disabled={state === 'loading'} onFinish={() => void save()}>
+          <Typography.Paragraph type="secondary">{t.filtersHint}</Typography.Paragraph>
+          <Form.List name="filters">
+            {(filters, { add, remove }) => (
+              <>
+                {filters.map((filter) => (
+                  <Card
+                    key={filter.key}
+                    size="small"
+                    className="gap-below"
+                    title={t.filterNumber(filter.name + 1)}
+                    extra={<Button type="link" danger onClick={() => remove(filter.name)}>{t.filterRemove}</Button>}
+                  >
+                    <Form.Item name={[filter.name, 'name']} label={t.filterName} rules={text(100)}>
+                      <Input maxLength={100} />
+                    </Form.Item>
+                    <Form.Item name={[filter.name, 'match']} label={t.filterMatch}>
+                      <Select style={{ width: 260 }} options={[{ value: 'all', label: t.filterMatchAll }, { value: 'any', label: t.filterMatchAny }]} />
+                    </Form.Item>
+                    <div>
+                      <Typography.Text strong>{t.filterConditions}</Typography.Text>
+                    </div>
+                    <Form.List name={[filter.name, 'conditions']}>
+                      {(conds, c) => (
+                        <>
+                          {conds.map((cond) => (
+                            <Space key={cond.key} wrap align="start" className="gap-above">
+                              <Form.Item name={[cond.name, 'field']} noStyle>
+                                <Select
+                                  style={{ width: 170 }}
+                                  aria-label={t.filterField}
+                                  options={[
+                                    { value: 'from', label: t.fieldFrom },
+                                    { value: 'to', label: t.fieldTo },
+                                    { value: 'cc', label: t.fieldCc },
+                                    { value: 'subject', label: t.fieldSubject },
+                                    { value: 'header', label: t.fieldHeader },
+                                  ]}
+                                />
+                              </Form.Item>
+                              <Form.Item noStyle dependencies={[['filters', filter.name, 'conditions', cond.name, 'field']]}>
+                                {({ getFieldValue }) =>
+                                  getFieldValue(['filters', filter.name, 'conditions', cond.name, 'field']) === 'header' && (
+                                    <Form.Item name={[cond.name, 'header']} rules={[{ required: true, pattern: HEADER_NAME, message: t.headerNameInvalid }]}>
+                                      <Input placeholder={t.headerName} aria-label={t.headerName} style={{ width: 170 }} />
+                                    </Form.Item>
+                                  )
+                                }
+                              </Form.Item>
+                              <Form.Item noStyle dependencies={[['filters', filter.name, 'conditions', cond.name, 'field']]}>
+                                {({ getFieldValue }) => (
+                                  <Form.Item name={[cond.name, 'op']} noStyle>
+                                    <Select
+                                      style={{ width: 160 }}
+                                      aria-label={t.filterOp}
+                                      options={[
+                                        { value: 'contains', label: t.opContains },
+                                        { value: 'is', label: t.opIs },
+                                        ...(['from', 'to', 'cc'].includes(getFieldValue(['filters', filter.name, 'conditions', cond.name, 'field'])) ? [{ value: 'matches-domain', label: t.opDomain }] : []),
+                                      ]}
+                                    />
+                                  </Form.Item>
+                                )}
+                              </Form.Item>
+                              <Form.Item
+                                name={[cond.name, 'value']}
+                                dependencies={[['filters', filter.name, 'conditions', cond.name, 'op']]}
+                                rules={[
+                                  ...text(500),
+                                  ({ getFieldValue }) => ({
+                                    validator: async (_, v?: string) => {
+                                      if (v && getFieldValue(['filters', filter.name, 'conditions', cond.name, 'op']) === 'matches-domain' && !DOMAIN.test(v)) throw new Error(t.invalidDomain);
+                                    },
+                                  }),
+                                ]}
+                              >
+                                <Input placeholder={t.conditionValue} aria-label={t.conditionValue} style={{ width: 240 }} />
+                              </Form.Item>
+                              {conds.length > 1 && <Button onClick={() => c.remove(cond.name)} aria-label={t.filterRemove}>−</Button>}
+                            </Space>
+                          ))}
+                          <div>
+                            <Button type="dashed" size="small" className="gap-below" onClick={() => c.add({ field: 'subject', op: 'contains', value: '' })}>{t.filterAddCondition}</Button>
+                          </div>
+                        </>
+                      )}
+                    </Form.List>
+                    <div>
+                      <Typography.Text strong>{t.filterActions}</Typography.Text>
+                    </div>
+                    <Form.List name={[filter.name, 'actions']}>
+                      {(acts, a) => (
+                        <>
+                          {acts.map((act) => (
+                            <Space key={act.key} wrap align="start" className="gap-above">
+                              <Form.Item name={[act.name, 'type']} noStyle>
+                                <Select
+                                  style={{ width: 240 }}
+                                  aria-label={t.filterActions}
+                                  options={[
+                                    { value: 'fileinto', label: t.actFileinto },
+                                    { value: 'markread', label: t.actMarkread },
+                                    { value: 'redirect', label: t.actRedirect },
+                                    { value: 'discard', label: t.actDiscard },
+                                    { value: 'stop', label: t.actStop },
+                                  ]}
+                                />
+                              </Form.Item>
+                              <Form.Item noStyle dependencies={[['filters', filter.name, 'actions', act.name, 'type']]}>
+                                {({ getFieldValue }) => {
+                                  const type = getFieldValue(['filters', filter.name, 'actions', act.name, 'type']);
+                                  if (type === 'fileinto') {
+                                    return (
+                                      <Form.Item name={[act.name, 'folder']} rules={text(500)}>
+                                        <AutoComplete options={folderOptions} placeholder={t.actFolder} aria-label={t.actFolder} style={{ width: 240 }} filterOption />
+                                      </Form.Item>
+                                    );
+                                  }
+                                  if (type === 'redirect') {
+                                    return (
+                                      <Space align="start">
+                                        <Form.Item name={[act.name, 'address']} rules={[{ required: true, pattern: EMAIL, message: t.invalidEmail }]}>
+                                          <Input placeholder={t.actAddress} aria-label={t.actAddress} style={{ width: 240 }} />
+                                        </Form.Item>
+                                        <Form.Item name={[act.name, 'copy']} valuePropName="checked">
+                                          <Checkbox>{t.actKeepCopy}</Checkbox>
+                                        </Form.Item>
+                                      </Space>
+                                    );
+                                  }
+                                  return null;
+                                }}
+                              </Form.Item>
+                              {acts.length > 1 && <Button onClick={() => a.remove(act.name)} aria-label={t.filterRemove}>−</Button>}
+                            </Space>
+                          ))}
+                          <div>
+                            <Button type="dashed" size="small" onClick={() => a.add({ type: 'markread' })}>{t.filterAddAction}</Button>
+                          </div>
+                        </>
+                      )}
+                    </Form.List>
+                  </Card>
+                ))}
+                <Space>
+                  <Button onClick={() => add(newFilter())} disabled={filters.length >= 50}>{t.filterAdd}</Button>
+                  <Button type="primary" htmlType="submit" loading={busy} disabled={settings?.status === 'custom'}>{t.save}</Button>
+                </Space>
+              </>
+            )}
+          </Form.List>
+        </Form>
+      )}
+    </Card>
+  );
+}
