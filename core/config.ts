@@ -41,6 +41,12 @@ export const configSchema = z
     pkiUrl: z.string().regex(/^https?:\/\/[^\s]+[^/]$/, 'a URL without a trailing slash, such as http://ca.tinh.gov.vn/pki').optional(),
     /** An external RFC 3161 time-stamping authority (e.g. the national one); absent: GovMail's own TSA stamps. */
     tsaUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL such as https://tsa.example.gov.vn/tsa').optional(),
+    /** SPF/DKIM/DMARC at the MX: enforce (refuse p=reject failures, Junk the rest), report (header only) or off. */
+    senderChecks: z.enum(['enforce', 'report', 'off']).default('enforce'),
+    /** DNS servers for those checks (ip or ip:port, comma-separated); absent: the system's resolv.conf. */
+    dnsServers: z.string().regex(/^[0-9a-f.:[\]]+(,[0-9a-f.:[\]]+)*$/i, 'addresses such as 10.0.0.53,10.0.0.54:53').optional(),
+    /** Networks whose connections to the MX are not checked (our own relays); CIDR, comma-separated. */
+    trustedNetworks: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 127.0.0.0/8,::1/128').default('127.0.0.0/8,::1/128'),
   })
   .strict();
 
@@ -68,6 +74,9 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_SERVICE_USER: 'serviceUser',
   GOVMAIL_PKI_URL: 'pkiUrl',
   GOVMAIL_TSA_URL: 'tsaUrl',
+  GOVMAIL_SENDER_CHECKS: 'senderChecks',
+  GOVMAIL_DNS_SERVERS: 'dnsServers',
+  GOVMAIL_TRUSTED_NETWORKS: 'trustedNetworks',
 };
 
 export function loadConfig(

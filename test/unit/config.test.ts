@@ -31,6 +31,16 @@ describe('core/config', () => {
     );
   });
 
+  it('checks the sender-check settings: enforce by default, loopback trusted, DNS servers as addresses', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.senderChecks, 'enforce');
+    assert.equal(c.trustedNetworks, '127.0.0.0/8,::1/128');
+    assert.equal(loadConfig({}, { GOVMAIL_DNS_SERVERS: '10.0.0.53,127.0.0.1:5353' }).dnsServers, '10.0.0.53,127.0.0.1:5353');
+    assert.throws(() => loadConfig({}, { GOVMAIL_TRUSTED_NETWORKS: '10.0.0.0' }), (err: unknown) => err instanceof GovmailError && /trustedNetworks/.test(err.message) && /CIDR/.test(err.message));
+    assert.throws(() => loadConfig({}, { GOVMAIL_SENDER_CHECKS: 'maybe' }), (err: unknown) => err instanceof GovmailError && /senderChecks/.test(err.message));
+    assert.throws(() => loadConfig({}, { GOVMAIL_DNS_SERVERS: 'dns.google' }), (err: unknown) => err instanceof GovmailError && /dnsServers/.test(err.message));
+  });
+
   it('parses sizes', () => {
     assert.equal(parseSize('2G'), 2 * 1024 ** 3);
     assert.equal(parseSize('500m'), 500 * 1024 ** 2);
