@@ -30,9 +30,10 @@ const noDelaySocket = (options: any, callback: (err: Error | null, s?: { connect
   socket.once('error', (err) => callback(err));
 };
 
-async function run(job: LoadJob): Promise<number> {
+async function run(job: LoadJob): Promise<{ rate: number; cpuMs: number }> {
   const transport = nodemailer.createTransport({ host: job.host, port: job.port, lmtp: job.lmtp, pool: true, maxConnections: job.connections, maxMessages: Infinity, ignoreTLS: true, getSocket: noDelaySocket } as any);
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   let next = 0;
   try {
     // Two messages in flight per connection keep each pooled connection busy between transactions.
@@ -47,12 +48,13 @@ async function run(job: LoadJob): Promise<number> {
   } finally {
     transport.close();
   }
-  return job.count / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: job.count / ((performance.now() - start) / 1000), cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 process.once('message', (job: LoadJob) => {
   run(job).then(
-    (rate) => process.send!({ rate }, () => process.exit(0)),
+    (r) => process.send!(r, () => process.exit(0)),
     (err: Error) => process.send!({ error: err.message }, () => process.exit(1)),
   );
 });

@@ -1,9 +1,14 @@
 /**
  * npm run bench:smtp — 5 KB messages over 4 pooled connections, (a) straight into Dovecot's LMTP and
  * (b) through our MX into the same Dovecot. Prints msg/s of each and the ratio b/a (target ≥ 0.9).
- * Runs a, b, a, b and reports each round, so drift on a noisy machine shows.
+ * Runs a, b, b, a and reports each round, so drift on a noisy machine shows and mailbox growth favours neither.
+ *
+ * Under each round: the CPU time per message of every process involved (Dovecot, PostgreSQL, the MX —
+ * this process — and the sender), read from /proc. Everything runs on one machine, so when it has few
+ * cores the rate is bounded by the total of that line, and b/a follows the ratio of the totals.
  */
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startSmtpEnv } from '../test/support/mailenv.js';
 import { addDomain, addMailbox } from '../admin/index.js';
 import type { LoadJob } from './smtp-load.js';
@@ -12,15 +17,46 @@ const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const CONNECTIONS = 4;
 const D = 'bench.gov.vn';
 
+/** CPU milliseconds used so far by this process's descendants (PostgreSQL, Dovecot), by kind. */
+function childCpuMs(): { pg: number; dovecot: number } {
+  const procs = new Map<number, { ppid: number; ms: number; name: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime + stime, in clock ticks of 10 ms.
+      procs.set(Number(d), { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * 10, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = { pg: 0, dovecot: 0 };
+  for (const [pid, p] of procs) {
+    if (pid === process.pid || p.name === 'node') continue;
+    let up = p.ppid;
+    for (let i = 0; i < 8 && up > 1 && up !== process.pid; i++) up = procs.get(up)?.ppid ?? 0;
+    if (up === process.pid) out[p.name.startsWith('postgres') ? 'pg' : 'dovecot'] += p.ms;
+  }
+  return out;
+}
+
 /** One round from a separate sender process (see smtp-load.ts); resolves to msg/s. */
 function run(label: string, target: { port: number; lmtp: boolean }): Promise<number> {
   const job: LoadJob = { label, host: '127.0.0.1', port: target.port, lmtp: target.lmtp, count: COUNT, connections: CONNECTIONS, domain: D };
   return new Promise((resolve, reject) => {
+    const children0 = childCpuMs();
+    const self0 = process.cpuUsage();
     const sender = fork(new URL('./smtp-load.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
     sender.send(job);
-    sender.once('message', (m: { rate?: number; error?: string }) => {
+    sender.once('message', (m: { rate?: number; error?: string; cpuMs?: number }) => {
       if (m.error !== undefined) return reject(new Error(m.error));
+      const children = childCpuMs();
+      const self = process.cpuUsage(self0);
+      const perMsg = { dovecot: children.dovecot - children0.dovecot, postgres: children.pg - children0.pg, mx: (self.user + self.system) / 1000, sender: m.cpuMs ?? 0 };
+      const us = (ms: number) => ((ms * 1000) / COUNT).toFixed(0);
       console.log(`${label.padEnd(28)} ${COUNT} messages  ${m.rate!.toFixed(0).padStart(5)} msg/s`);
+      console.log(`${''.padEnd(28)} CPU µs/msg: ${Object.entries(perMsg).map(([k, v]) => `${k} ${us(v)}`).join(', ')}; total ${us(Object.values(perMsg).reduce((x, y) => x + y, 0))}`);
       resolve(m.rate!);
     });
     sender.once('error', reject);
@@ -36,9 +72,20 @@ try {
   console.log(`GovMail bench:smtp — ${COUNT} × 5 KB, ${CONNECTIONS} connections, Dovecot mdbox with quota and sieve`);
   await run('warm-up (LMTP)', lmtp);
   const rounds: Array<[number, number]> = [];
+  // a, b, then b, a: Dovecot slows down as the mailboxes grow, so the order alternates and neither side
+  // always runs on the larger mailboxes.
   for (let r = 1; r <= 2; r++) {
-    const a = await run(`round ${r} (a) Dovecot LMTP`, lmtp);
-    const b = await run(`round ${r} (b) GovMail MX`, mx);
+    const runA = () => run(`round ${r} (a) Dovecot LMTP`, lmtp);
+    const runB = () => run(`round ${r} (b) GovMail MX`, mx);
+    let a: number;
+    let b: number;
+    if (r % 2 === 1) {
+      a = await runA();
+      b = await runB();
+    } else {
+      b = await runB();
+      a = await runA();
+    }
     rounds.push([a, b]);
     console.log(`round ${r} ratio b/a = ${(b / a).toFixed(2)}`);
   }

@@ -12,7 +12,7 @@ import {
 import { verifyAuditChain } from '../core/audit.js';
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../core/config.js';
-import { generateDovecotConfig, govmailSendmailWrapper } from '../mailstore/index.js';
+import { generateDovecotConfig, govmailSendmailWrapper, JUNK_SIEVE } from '../mailstore/index.js';
 import { createDkimKey, dnsRecords, queueStats } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
@@ -231,10 +231,12 @@ program
   .option('--mail-root <dir>', 'where mail is kept', '/var/vmail')
   .option('--conf-dir <dir>', 'where the generated files go', '/etc/dovecot/govmail')
   .option('--sendmail-wrapper', 'in ra tệp <conf-dir>/sendmail thay cho cấu hình / print the <conf-dir>/sendmail wrapper instead (mailstore/README.md)')
-  .action(async (o: { vmailUser: string; mailRoot: string; confDir: string; sendmailWrapper?: boolean }) => {
+  .option('--junk-sieve', 'in ra tệp <conf-dir>/junk.sieve thay cho cấu hình / print the <conf-dir>/junk.sieve script instead')
+  .action(async (o: { vmailUser: string; mailRoot: string; confDir: string; sendmailWrapper?: boolean; junkSieve?: boolean }) => {
     try {
       const config = loadConfig({});
       if (o.sendmailWrapper) return void process.stdout.write(govmailSendmailWrapper(config, config.databaseUrl));
+      if (o.junkSieve) return void process.stdout.write(JUNK_SIEVE);
       const id = execFileSync('id', ['-u', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       const gid = execFileSync('id', ['-g', o.vmailUser], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       process.stdout.write(
@@ -251,7 +253,7 @@ program
           hostname: config.hostname,
         }),
       );
-      process.stderr.write(`# Also write ${o.confDir}/sql.conf.ext, dict-sql.conf.ext, master-users and sendmail (--sendmail-wrapper): see mailstore/README.md\n`);
+      process.stderr.write(`# Also write ${o.confDir}/sql.conf.ext, dict-sql.conf.ext, master-users, sendmail (--sendmail-wrapper) and junk.sieve (--junk-sieve): see mailstore/README.md\n`);
     } catch (err) {
       reportFailure(err);
     }

@@ -106,6 +106,15 @@ export function sendmailWrapper(o: { node: string; entry: string; cwd: string; e
   return lines.join('\n');
 }
 
+/** The header the MX puts on mail it judged junk (smtp/sender-auth.ts); the global script below files it. */
+export const JUNK_HEADER = 'X-GovMail-Junk';
+
+/**
+ * Dovecot's sieve_before script (`<conf-dir>/junk.sieve`). `stop` keeps the user's own script, and so
+ * any vacation reply, away from junk: an auto-reply to a forged sender would help the forger.
+ */
+export const JUNK_SIEVE = ['require ["fileinto"];', `if exists "${JUNK_HEADER}" {`, '  fileinto "Junk";', '  stop;', '}', ''].join('\n');
+
 export function generateDovecotConfig(o: DovecotOptions): string {
   const embedded = o.mode === 'embedded';
   const conf = (name: string) => path.join(o.confDir, name);
@@ -206,6 +215,8 @@ export function generateDovecotConfig(o: DovecotOptions): string {
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
     '  # A redirect leaves with our user as envelope sender: bounces come back to them, and the remote SPF check passes.',
     '  sieve_redirect_envelope_from = recipient',
+    '  # Before the user\'s own script: what the MX marked as junk (DMARC quarantine, forged local sender) goes to Junk.',
+    `  sieve_before = ${conf('junk.sieve')}`,
     '}',
     '# Vacation replies (null sender, RFC 3834) and redirects go through `govmail sendmail` into our own pipeline.',
     `sendmail_path = ${sendmailPathOf(o)}`,

@@ -9,7 +9,7 @@ import { logger } from '../core/log.js';
 import { readOrCreateSecret, stopChild } from '../core/embedded-postgres.js';
 import { chownTree, spawnAs, type Identity } from '../core/privileges.js';
 import { fileURLToPath } from 'node:url';
-import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, sendmailWrapper, MASTER_USER, MASTER_SEPARATOR } from './config.js';
+import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, sendmailWrapper, MASTER_USER, MASTER_SEPARATOR, JUNK_SIEVE } from './config.js';
 
 /**
  * The embedded Dovecot: writes its config under DATA/dovecot, makes sure its read-only database role
@@ -149,6 +149,7 @@ export async function startDovecot(opts: {
   // passwd-file extra fields: the master login is accepted from loopback only.
   writeFileSync(path.join(confDir, 'master-users'), `${MASTER_USER}:{ARGON2ID}${masterHash}::::::allow_nets=127.0.0.1/32,::1/128\n`, { mode: 0o600 });
   const sendmailPath = writeSendmailWrapper(config, opts.dbUrl, confDir);
+  writeFileSync(path.join(confDir, 'junk.sieve'), JUNK_SIEVE, { mode: 0o644 });
   const confFile = path.join(confDir, 'dovecot.conf');
   writeFileSync(
     confFile,

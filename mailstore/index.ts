@@ -1,5 +1,5 @@
 /** mailstore/ entry module: everything about Dovecot. */
-export { generateDovecotConfig, runtimeDirFor, MASTER_USER, type DovecotOptions } from './config.js';
+export { generateDovecotConfig, runtimeDirFor, MASTER_USER, JUNK_HEADER, JUNK_SIEVE, type DovecotOptions } from './config.js';
 export { startDovecot, ensureDovecotRole, govmailSendmailWrapper, type DovecotHandle } from './embedded.js';
 export { createLmtpClient, LmtpUnavailableError, type LmtpClient, type LmtpResult } from './lmtp.js';
 export { ensureSelfSignedCertificate } from './tls.js';

@@ -1,15 +1,18 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { preparedQuery } from '../core/db.js';
 
 /**
  * What Dovecot reports back through dict-sql: bytes and messages stored, last login. A mailbox whose
  * stored bytes already reach its quota takes no more mail (452 at RCPT, before any data is sent).
  */
 export async function mailboxOverQuota(db: Sequelize, address: string): Promise<boolean> {
-  const [row] = await db.query<{ full: boolean }>(
-    // The view gives the quota as Dovecot reads it ("*:bytes=N").
+  // The view gives the quota as Dovecot reads it ("*:bytes=N"). Asked per recipient: planned once per connection.
+  const [row] = await preparedQuery<{ full: boolean }>(
+    db,
+    'mailstore_over_quota',
     `SELECT u.bytes >= substring(m.quota_rule from 'bytes=([0-9]+)')::bigint AS full
      FROM mailstore_usage u JOIN dovecot_users m ON m.username = u.username WHERE u.username = $1`,
-    { bind: [address.toLowerCase()], type: QueryTypes.SELECT },
+    [address.toLowerCase()],
   );
   return row?.full === true;
 }

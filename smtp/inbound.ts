@@ -5,6 +5,8 @@ import type { Config } from '../core/config.js';
 import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { REPLIES } from './rules.js';
+import { dnsResolver, senderCheck, trustedNetworks } from './sender-auth.js';
+import { isLocalDomain } from '../admin/index.js';
 
 /**
  * The MX: takes mail from the Internet for our own domains only. Recipients are checked at RCPT;
@@ -12,6 +14,14 @@ import { REPLIES } from './rules.js';
  */
 export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, quotaFull: (mailbox: string) => Promise<boolean>): SMTPServer {
   const log = logger().child({ svc: 'mx' });
+  const checkSender = senderCheck({
+    mode: config.senderChecks,
+    hostname: config.hostname,
+    resolver: dnsResolver(config.dnsServers?.split(',')),
+    trusted: trustedNetworks(config.trustedNetworks ? config.trustedNetworks.split(',') : []),
+    isLocalDomain: (d) => isLocalDomain(deps.db, d),
+    onError: (err) => log.warn({ err: err.message }, 'sender authentication failed; delivered unmarked'),
+  });
   return new SMTPServer({
     name: config.hostname,
     banner: 'GovMail ESMTP',
@@ -44,7 +54,13 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
         const rcpt = session.envelope.rcptTo.length === 1 ? session.envelope.rcptTo[0].address : undefined;
         const header = receivedHeader({ helo: session.hostNameAppearsAs, ip: session.remoteAddress, hostname: config.hostname, protocol: session.secure ? 'ESMTPS' : 'ESMTP', rcpt });
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const reply = await acceptMessage(deps, { sender, local, remote: [], message: Buffer.concat([Buffer.from(header), read.message]) });
+        const checked = await checkSender(read.message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender });
+        if ('reply' in checked) {
+          log.info({ sender, ip: session.remoteAddress }, 'refused by the sender domain\'s DMARC policy');
+          return callback(smtpError(checked.reply));
+        }
+        // The 250 waits for Dovecot (or the queue), not for the usage counters: those are written after it.
+        const reply = await acceptMessage(deps, { sender, local, remote: [], message: Buffer.concat([Buffer.from(header), checked.message]), usageAfterReply: true });
         if (reply.code >= 300) return callback(smtpError(reply));
         callback(null, reply.message);
       })().catch((err) => {

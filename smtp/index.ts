@@ -13,6 +13,7 @@ import type { SMTPServer } from 'smtp-server';
 export { smtpMigrations } from './migrations.js';
 export { createDkimKey, dnsRecords } from './dkim.js';
 export { queueStats } from './queue.js';
+import { usageWritten } from './usage.js';
 export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
 export { startQueueWorker, processJob } from './worker.js';
 export { submitMessage, createSubmitter, SenderNotAllowedError, RecipientRefusedError, type Submitter, type SubmitInput, type SubmitResult, type SubmitDeps } from './submit.js';
@@ -68,6 +69,8 @@ export async function startSmtpServices(o: {
     async stop() {
       await Promise.all(started.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await worker?.stop();
+      // The MX writes usage rows after its replies: let the last ones reach the database.
+      await usageWritten(db);
     },
   };
 }

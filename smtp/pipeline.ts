@@ -5,10 +5,12 @@ import { isLocalDomain } from '../admin/index.js';
 import { LmtpUnavailableError, type LmtpClient } from '../mailstore/index.js';
 import { enqueue } from './queue.js';
 import { buildDsn } from './dsn.js';
-import { recordUsage, recordUsageAsync, type UsageRow } from './usage.js';
+import { recordUsage, recordUsageAsync, recordUsageLater, type UsageRow } from './usage.js';
+import { logger } from '../core/log.js';
 import { signIfPossible } from './dkim.js';
 import { domainOf, outcomeOf, transactionReply, type Reply } from './rules.js';
 import { classifiedPolicy } from './policy.js';
+import { removeForgedHeaders } from './sender-auth.js';
 import { audit } from '../core/audit.js';
 
 /**
@@ -36,6 +38,11 @@ export interface Accepted {
   message: Buffer;
   /** The authenticated sender, for submission; undefined for mail from the outside. */
   authUser?: string;
+  /**
+   * Write the usage rows after answering when nothing is queued (the MX: a long-running server). Never
+   * for a process that exits once it has its answer.
+   */
+  usageAfterReply?: boolean;
 }
 
 /** The reply plus what became of each final recipient (the webmail reports delivered vs queued). */
@@ -43,14 +50,20 @@ export interface AcceptResult extends Reply {
   recipients: Array<{ address: string; outcome: 'delivered' | 'queued' | 'permanent'; response: string }>;
 }
 
+// A random prefix per process and a counter: unique like a random id, without a CSPRNG call per message.
+const idPrefix = randomBytes(4).toString('hex');
+let idCounter = 0;
+
 export function receivedHeader(o: { helo: string; ip: string; hostname: string; protocol: string; rcpt?: string }): string {
-  const id = randomBytes(6).toString('hex');
+  const id = idPrefix + (idCounter++).toString(16).padStart(4, '0');
   const forClause = o.rcpt ? `\r\n\tfor <${o.rcpt}>` : '';
   return `Received: from ${o.helo || 'unknown'} ([${o.ip}])\r\n\tby ${o.hostname} (GovMail) with ${o.protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString()}\r\n`;
 }
 
-export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<AcceptResult> {
+export async function acceptMessage(deps: PipelineDeps, accepted: Accepted): Promise<AcceptResult> {
   const { db } = deps;
+  // Our own users cannot write what only the MX may say (Authentication-Results of ours, the junk mark).
+  const msg = accepted.authUser ? { ...accepted, message: removeForgedHeaders(accepted.message, deps.hostname) } : accepted;
   const local = [...new Set(msg.local.map((a) => a.toLowerCase()))];
   if (msg.authUser && msg.remote.length) {
     // Classified documents leave only for government domains; otherwise nothing is sent to anyone.
@@ -91,7 +104,9 @@ export async function acceptMessage(deps: PipelineDeps, msg: Accepted): Promise<
 
   const needsQueue = toQueueLocal.length > 0 || msg.remote.length > 0 || (dsnFor.length > 0 && msg.sender !== '');
   if (!needsQueue) {
-    await recordUsageAsync(db, usage).catch(() => undefined); // delivery already happened; a lost usage row must not turn it into an error
+    // Delivery already happened: a lost usage row must not turn it into an error.
+    if (msg.usageAfterReply) recordUsageLater(db, usage);
+    else await recordUsageAsync(db, usage).catch((err: Error) => logger().warn({ svc: 'smtp', err: err.message }, 'usage events not recorded'));
     return reply;
   }
   // One transaction for everything that must survive: remote and retry jobs, the DSN, the usage rows.

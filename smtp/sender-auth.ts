@@ -1,7 +1,10 @@
 import { Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { authenticate } from 'mailauth';
+import { JUNK_HEADER } from '../mailstore/index.js';
 import { domainOf, type Reply } from './rules.js';
+
+export { JUNK_HEADER };
 
 /**
  * SPF, DKIM and DMARC for mail arriving at the MX (RFC 7208, 6376, 7489), with mailauth doing the
@@ -139,9 +142,6 @@ export function removeForgedHeaders(message: Buffer, hostname: string): Buffer {
   if (kept.length === fields.length) return message;
   return Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), message.subarray(headEnd)]);
 }
-
-/** The header that sends a message to Junk (Dovecot's global sieve_before script files it). */
-export const JUNK_HEADER = 'X-GovMail-Junk';
 
 export function junkHeader(reason: string): string {
   return `${JUNK_HEADER}: ${reason}\r\n`;

@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { logger } from '../core/log.js';
 
 /**
  * Usage events: one row for every message accepted, delivered locally, sent out, deferred or bounced.
@@ -13,13 +14,15 @@ export interface UsageRow {
   direction: Direction;
   size: number;
   queueId?: number | null;
+  /** When it happened; default the time of the INSERT. */
+  at?: Date;
 }
 
 /** `INSERT … VALUES` for the rows, values escaped so one string serves both ways of recording. */
 function insertUsage(db: Sequelize, rows: UsageRow[]): string {
   const esc = (v: string | number | null) => (v === null ? 'NULL' : db.escape(v));
-  const values = rows.map((r) => `(${[r.event, r.mailbox, domainOfMailbox(r.mailbox), r.direction, r.size, r.queueId ?? null].map(esc).join(', ')})`);
-  return `INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id) VALUES ${values.join(', ')}`;
+  const values = rows.map((r) => `(${[r.event, r.mailbox, domainOfMailbox(r.mailbox), r.direction, r.size, r.queueId ?? null].map(esc).join(', ')}, ${r.at ? db.escape(r.at) : 'now()'})`);
+  return `INSERT INTO usage_events (event, mailbox, domain, direction, size, queue_id, at) VALUES ${values.join(', ')}`;
 }
 
 function domainOfMailbox(mailbox: string | null): string | null {
@@ -40,6 +43,55 @@ export async function recordUsage(db: Sequelize, rows: UsageRow[], transaction?:
  */
 export async function recordUsageAsync(db: Sequelize, rows: UsageRow[]): Promise<void> {
   if (rows.length) await db.query(`SET LOCAL synchronous_commit TO OFF; ${insertUsage(db, rows)}`);
+}
+
+/**
+ * Usage rows written after the reply instead of before it, for the MX: the mail is already safe, and
+ * the sender should not wait for a counter. Rows are gathered for up to `USAGE_BATCH_MS` and written in
+ * one INSERT, one at a time per database: on a busy MX that is one statement for dozens of messages
+ * instead of one each, which is PostgreSQL and MX CPU that Dovecot gets instead. The cost is the same
+ * kind as `synchronous_commit` off: a crash can lose the last fraction of a second of counters, never
+ * mail. A failed write is logged and its rows dropped. Only for long-running servers; their stop()
+ * calls usageWritten(). A process that exits once it has its answer (the sendmail command) awaits
+ * recordUsageAsync instead.
+ */
+export const USAGE_BATCH_MS = 100;
+
+interface UsageBacklog {
+  rows: UsageRow[];
+  timer: NodeJS.Timeout | undefined;
+  running: Promise<void> | undefined;
+}
+const backlogs = new WeakMap<Sequelize, UsageBacklog>();
+
+export function recordUsageLater(db: Sequelize, rows: UsageRow[]): void {
+  if (!rows.length) return;
+  let b = backlogs.get(db);
+  if (!b) backlogs.set(db, (b = { rows: [], timer: undefined, running: undefined }));
+  // Stamped now, so that a row written a little later still counts on the right day in the reports.
+  const at = new Date();
+  for (const r of rows) b.rows.push(r.at ? r : { ...r, at });
+  if (!b.timer && !b.running) b.timer = setTimeout(() => void flushUsage(db, b), USAGE_BATCH_MS);
+}
+
+function flushUsage(db: Sequelize, b: UsageBacklog): Promise<void> {
+  clearTimeout(b.timer);
+  b.timer = undefined;
+  if (b.running || !b.rows.length) return b.running ?? Promise.resolve();
+  const batch = b.rows.splice(0, 2000);
+  b.running = recordUsageAsync(db, batch)
+    .catch((err: Error) => logger().warn({ svc: 'smtp', err: err.message, rows: batch.length }, 'usage events not recorded'))
+    .then(() => {
+      b.running = undefined;
+      if (b.rows.length) b.timer = setTimeout(() => void flushUsage(db, b), USAGE_BATCH_MS);
+    });
+  return b.running;
+}
+
+/** Writes what recordUsageLater holds now, and resolves once all of it is written (or its failure logged). */
+export async function usageWritten(db: Sequelize): Promise<void> {
+  const b = backlogs.get(db);
+  while (b && (b.rows.length || b.running)) await flushUsage(db, b);
 }
 
 /** Counts per event and direction in [from, to), optionally for one mailbox. */

@@ -94,6 +94,8 @@ describe('webmail UI: signing an attached PDF at send time (Chromium)', function
     await stamp.waitFor();
     assert.match(await stamp.innerText(), /Cá nhân/);
     await stamp.click();
+    // The dropdown opens after the click returns: read its options only once they are there.
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').nth(2).waitFor();
     const options = await page.locator('.ant-select-dropdown:visible .ant-select-item-option').allInnerTexts();
     assert.deepEqual(options, ['Không hiển thị', 'Cá nhân (chức vụ, chữ ký, họ tên)', 'Bản sao (góc trên bên phải trang 1)'], 'no seal with a person\'s certificate');
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Cá nhân' }).click();

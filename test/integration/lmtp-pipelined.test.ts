@@ -83,7 +83,7 @@ describe('mailstore/lmtp — the pipelined client against a real Dovecot', funct
     assert.equal((await inbox(`ba@${D}`)).length, 24);
   });
 
-  it('MX: a message refused at the end of DATA is never completed in Dovecot, though its delivery began at DATA', async () => {
+  it('MX: a message refused at the end of DATA (bare line ends, SIZE) leaves nothing in Dovecot, and the pool goes on', async () => {
     const before = (await inbox(`mot@${D}`)).length;
     for (const payload of ['Subject: a\r\n\r\nx\n.\nMAIL FROM:<ceo@lmtp.test.gov.vn>\r\n.\r\n', 'Subject: a\r\n\r\nx\r.\r\n.\r\n']) {
       const out = await rawSmtp(env.config.smtpPort, ['EHLO x', 'MAIL FROM:<a@ngoai.vn>', `RCPT TO:<mot@${D}>`, 'DATA', 'QUIT'], Buffer.from(payload));
@@ -98,6 +98,15 @@ describe('mailstore/lmtp — the pipelined client against a real Dovecot', funct
       await assert.rejects(t.sendMail({ from: 'a@ngoai.vn', to: `mot@${D}`, subject: 'qua lon', text: 'x'.repeat(5000) }), (e: any) => e.responseCode === 552);
       const ok = await t.sendMail({ from: 'a@ngoai.vn', to: `mot@${D}`, subject: 'vua', text: 'nho thoi' });
       assert.match(ok.response, /^250 /);
+      const answered = Date.now();
+      // The MX writes usage rows after its 250, within about 100 ms, stamped with the time of delivery.
+      let rows: Array<{ event: string; at: Date }> = [];
+      for (let i = 0; i < 50 && rows.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        [rows] = (await env.db.query(`SELECT event, at FROM usage_events WHERE mailbox = 'mot@${D}' AND direction = 'in' ORDER BY event`)) as any;
+      }
+      assert.deepEqual(rows.map((r) => r.event), ['accepted', 'delivered']);
+      for (const r of rows) assert.ok(new Date(r.at).getTime() <= answered, 'stamped at delivery, not at the later write');
     } finally {
       await new Promise<void>((r) => small.close(() => r()));
     }

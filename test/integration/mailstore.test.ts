@@ -73,6 +73,29 @@ describe('mailstore — real Dovecot over our PostgreSQL', function () {
     await assert.rejects(wrong.connect());
   });
 
+  it('files mail the MX marked as junk into Junk with the global sieve_before script', async () => {
+    await addMailbox(env.db, { address: 'ketoan@ubnd.test.gov.vn', displayName: 'Kế toán', password: PW }, { defaultQuota: '1G' });
+    const res = await env.lmtp.deliver({ from: 'lua-dao@ngoai.example', to: ['ketoan@ubnd.test.gov.vn'], raw: Buffer.from('X-GovMail-Junk: dmarc=fail policy=quarantine\r\nFrom: giamdoc@ubnd.test.gov.vn\r\nSubject: Chuyển khoản gấp\r\n\r\nx\r\n') });
+    assert.equal(res[0].accepted, true, res[0].response);
+    const client = imap(env, 'ketoan@ubnd.test.gov.vn', PW);
+    await client.connect();
+    try {
+      const junk = await client.status('Junk', { messages: true });
+      assert.equal(junk.messages, 1);
+      const lock = await client.getMailboxLock('Junk');
+      try {
+        const got = await client.fetchOne('*', { envelope: true });
+        assert.equal(got && got.envelope?.subject, 'Chuyển khoản gấp');
+      } finally {
+        lock.release();
+      }
+      const inbox = await client.status('INBOX', { messages: true });
+      assert.equal(inbox.messages, 0);
+    } finally {
+      await client.logout();
+    }
+  });
+
   it('refuses a password login before TLS from another host', async () => {
     // Dovecot counts a client on its own IP as secured, so come from 127.0.0.2 as a remote client would.
     const greeting = await new Promise<string>((resolve, reject) => {

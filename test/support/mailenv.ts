@@ -32,8 +32,12 @@ export interface SmtpEnv extends MailEnv {
   smtp: RunningService;
 }
 
-export async function startSmtpEnv(smarthost: string, worker: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false = { pollMs: 100, retryBaseSeconds: 1 }): Promise<SmtpEnv> {
-  const env = await startMailEnv({ smarthost });
+export async function startSmtpEnv(
+  smarthost: string,
+  worker: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false = { pollMs: 100, retryBaseSeconds: 1 },
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Promise<SmtpEnv> {
+  const env = await startMailEnv({ smarthost, ...overrides });
   const kek = loadKek(env.dataDir);
   const smtp = await startSmtpServices({ config: env.config, db: env.db, lmtp: env.lmtp, kek, tls: env.tls, worker });
   const stopMail = env.stop;

@@ -176,7 +176,8 @@ describe('govmail sendmail — what Dovecot runs for Sieve', () => {
       const c = generateDovecotConfig({ ...base, mode });
       assert.match(c, /^sendmail_path = \/d\/dovecot\/sendmail$/m);
       assert.match(c, /^ {2}sieve_redirect_envelope_from = recipient$/m);
-      assert.match(c, /service lmtp \{[^}]*vsz_limit = 4G/);
+      assert.match(c, /service lmtp \{[^}]*vsz_limit = 16G/);
+      assert.match(c, /^ {2}sieve_before = \/d\/dovecot\/junk\.sieve$/m);
     }
     assert.throws(() => generateDovecotConfig({ ...base, mode: 'embedded', sendmailPath: '/a b/sendmail' }));
     const w = sendmailWrapper({ node: '/usr/bin/node', entry: "/o'k/bin/govmail.js", cwd: '/o', env: { DATABASE_URL: "postgres://u:p'$x@h/db", GOVMAIL_FROM_SOURCE: undefined } });

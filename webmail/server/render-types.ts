@@ -17,6 +17,11 @@ export interface RenderOptions {
   /** Default 'gov.vn'. */
   governmentSuffix?: string;
   /**
+   * Our MX's authserv-id (its host name): only Authentication-Results with this id are believed — the MX
+   * removes any that arrive with it from outside.
+   */
+  authservId?: string;
+  /**
    * The webmail origin, e.g. 'https://mail.example.gov.vn'. The message frame is sandboxed without
    * allow-same-origin, so its origin is opaque and CSP 'self' cannot be relied on to mean the webmail.
    * When given, relative part/proxy URLs are made absolute on it and the frame's CSP allows images from
@@ -25,7 +30,7 @@ export interface RenderOptions {
   origin?: string;
 }
 
-export type WarningCode = 'external-sender' | 'lookalike-domain' | 'display-name-spoof' | 'charset-unsupported' | 'broken-mime';
+export type WarningCode = 'external-sender' | 'lookalike-domain' | 'display-name-spoof' | 'sender-not-authenticated' | 'charset-unsupported' | 'broken-mime';
 
 export interface Warning {
   code: WarningCode;

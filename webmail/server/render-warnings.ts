@@ -25,6 +25,11 @@ export const warnings = {
     vi: `Tên hiển thị của người gửi chứa một địa chỉ hoặc tên miền khác với địa chỉ gửi thật (${clip(address)}). Đừng tin vào tên hiển thị.`,
     en: `The sender's display name contains an address or domain different from the real sender address (${clip(address)}). Do not trust the display name.`,
   }),
+  senderNotAuthenticated: (domain: string, junk: boolean): Warning => ({
+    code: 'sender-not-authenticated',
+    vi: `Máy chủ thư đã KHÔNG xác thực được thư này đến từ “${clip(domain)}” (SPF/DKIM/DMARC không đạt)${junk ? ' và đã xếp nó vào Thư rác' : ''}. Có thể là thư giả mạo: đừng làm theo yêu cầu chuyển tiền, mật khẩu hay mở tệp đính kèm.`,
+    en: `Our mail server could NOT verify that this message comes from “${clip(domain)}” (SPF/DKIM/DMARC failed)${junk ? ' and filed it as junk' : ''}. It may be forged: do not act on requests for money or passwords, or open its attachments.`,
+  }),
   charsetUnsupported: (charset: string): Warning => ({
     code: 'charset-unsupported',
     vi: `Thư dùng bảng mã “${clip(charset)}” không được hỗ trợ; nội dung được hiển thị dạng văn bản thô và có thể bị lỗi phông chữ.`,

@@ -9,7 +9,7 @@ import { textToSafeHtml } from './render-text.js';
 import type { Address, AttachmentInfo, RenderedMessage, RenderOptions, Warning } from './render-types.js';
 import { warnings } from './render-warnings.js';
 import { sanitizeParts } from './sanitize-html.js';
-import { classifySender } from './sender.js';
+import { authenticationWarnings, classifySender } from './sender.js';
 
 export type { Address, AttachmentInfo, RenderedMessage, RenderOptions, Warning, WarningCode } from './render-types.js';
 export { classifySender } from './sender.js';
@@ -183,7 +183,7 @@ export async function renderMessage(raw: Buffer, opts: RenderOptions): Promise<R
     text: parsed.text ?? '',
     blockedRemote,
     attachments,
-    warnings: [...classifySender(from, opts), ...messageWarnings],
+    warnings: [...classifySender(from, opts), ...authenticationWarnings(parsed.headerLines ?? [], opts.authservId, from?.address?.split('@').pop() ?? ''), ...messageWarnings],
   };
 }
 

@@ -44,6 +44,8 @@ export interface WebmailOptions {
   imap?: ImapTarget;
   /** smtp's submission pipeline; without it /send answers 503. */
   submit?: Submitter;
+  /** Our MX's host name, the authserv-id of the Authentication-Results it writes (sender warnings). */
+  hostname?: string;
   secureCookies?: boolean;
   /** e.g. https://mail.tinh.gov.vn — the origin the message frame's links are made absolute on. */
   publicOrigin?: string;
@@ -395,6 +397,7 @@ export async function webmailRoutes(app: FastifyInstance, opts: WebmailOptions):
         partUrl: (partId) => `${partPath}${encodeURIComponent(partId)}?inline=1&sig=${signLink(key, 'part', sid, partSubject(folder, uid, partId))}`,
         localDomains: await localDomains(),
         origin: opts.publicOrigin ?? originOf(req),
+        ...(opts.hostname ? { authservId: opts.hostname } : {}),
       });
       const checked = await signatures.check({ mailbox: req.webmailSession!.mailbox, folder, uid, ...(uidValidity ? { uidValidity } : {}) }, raw);
       return { ...rendered, references: headerMessageIds(raw, 'references'), folder, uid, flags, signatures: checked.badges };

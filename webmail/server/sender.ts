@@ -123,3 +123,20 @@ export function classifySender(
   if (!local.has(domain)) out.push(warnings.externalSender(address));
   return out;
 }
+
+/**
+ * What our MX found when it checked the sender (smtp/sender-auth.ts): the topmost Authentication-Results
+ * of our own authserv-id, and the junk mark. A DMARC failure, or a junk mark, is a warning; a message
+ * that never passed our MX (internal mail, or no authserv-id configured) has none.
+ */
+export function authenticationWarnings(headerLines: ReadonlyArray<{ readonly key: string; readonly line: string }>, authservId: string | undefined, fromDomain: string): Warning[] {
+  if (!authservId) return [];
+  const ours = headerLines.find((h) => h.key === 'authentication-results' && headerValue(h.line).split(';')[0]!.trim().toLowerCase() === authservId.toLowerCase());
+  if (!ours) return [];
+  // The MX writes the junk mark together with its Authentication-Results; alone, it proves nothing.
+  const junk = headerLines.some((h) => h.key === 'x-govmail-junk');
+  const dmarcFailed = /(?:^|[;\s])dmarc\s*=\s*fail\b/i.test(headerValue(ours.line));
+  return junk || dmarcFailed ? [warnings.senderNotAuthenticated(fromDomain, junk)] : [];
+}
+
+const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ');

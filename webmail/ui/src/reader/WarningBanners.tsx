@@ -15,6 +15,7 @@ function warningText(w: Warning, t: Strings, lang: 'vi' | 'en'): string {
 const SEVERITY: Record<string, 'error' | 'warning' | 'info'> = {
   'lookalike-domain': 'error',
   'display-name-spoof': 'error',
+  'sender-not-authenticated': 'error',
   'external-sender': 'warning',
 };
 
