@@ -140,14 +140,17 @@ class Recent<V> {
   }
 }
 
-/** Parsed fonts by path: parsing DejaVu's tables costs far more than subsetting a few dozen glyphs. */
-const parsedFonts = new Recent<{ data: Uint8Array; font: ParsedFont }>(8);
+/**
+ * Font files by path. Only the bytes are kept: a parsed fontkit font carries state from one subset to
+ * the next (seen: a glyph of one signing's stamp missing from the next document's subset, "Lê Qu ng
+ * Tuấn"), so each signing parses its own.
+ */
+const fontFiles = new Recent<Uint8Array>(8);
 
 async function loadFont(path: string): Promise<LoadedFont> {
-  const { data, font } = await parsedFonts.get(path, () => {
-    let data: Uint8Array;
+  const data = await fontFiles.get(path, () => {
     try {
-      data = new Uint8Array(readFileSync(path));
+      return new Uint8Array(readFileSync(path));
     } catch (e) {
       throw new GovmailError(
         'STAMP_FONT_MISSING',
@@ -155,12 +158,13 @@ async function loadFont(path: string): Promise<LoadedFont> {
         `không đọc được phông chữ ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); hãy cài fonts-dejavu-core (scripts/setup.sh) hoặc chỉ định phông trong "fonts" của mẫu`,
       );
     }
-    try {
-      return { data, font: fontkit.create(data) };
-    } catch (e) {
-      throw new GovmailError('STAMP_FONT_MISSING', `the stamp font ${path} is not a TrueType/OpenType font (${(e as Error).message})`, `tệp ${path} không phải phông TrueType/OpenType (${(e as Error).message})`);
-    }
   });
+  let font: ParsedFont;
+  try {
+    font = fontkit.create(data);
+  } catch (e) {
+    throw new GovmailError('STAMP_FONT_MISSING', `the stamp font ${path} is not a TrueType/OpenType font (${(e as Error).message})`, `tệp ${path} không phải phông TrueType/OpenType (${(e as Error).message})`);
+  }
   // A subset is named with a tag of six capital letters and "+" (§9.6.4); ligatures are off, so
   // every glyph stands for one character in /ToUnicode. Each signing gets its own subset.
   const tag = Array.from(randomBytes(6), (b) => String.fromCharCode(65 + (b % 26))).join('');

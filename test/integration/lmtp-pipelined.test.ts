@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { rawSmtp } from '../support/raw-smtp.js';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import type { SMTPServer } from 'smtp-server';
@@ -11,25 +11,6 @@ import { createMxServer } from '../../smtp/inbound.js';
 
 const PW = 'mat-khau-hop-thu-2026';
 const D = 'lmtp.test.gov.vn';
-
-/** Raw SMTP: each line after the previous reply; `data` verbatim after the 354. Resolves to all replies. */
-function rawSmtp(port: number, lines: string[], data?: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    let out = '';
-    let step = 0;
-    sock.on('data', (d) => {
-      out += d.toString();
-      if (!/\r\n$/.test(out) || /^\d{3}-[^\r\n]*\r\n$/m.test(out.split('\r\n').slice(-2).join('\r\n'))) return;
-      const last = out.trimEnd().split('\r\n').pop()!;
-      if (/^354/.test(last) && data) return sock.write(data);
-      if (step < lines.length) sock.write(lines[step++] + '\r\n');
-      else sock.end();
-    });
-    sock.on('end', () => resolve(out));
-    sock.on('error', reject);
-  });
-}
 
 describe('mailstore/lmtp — the pipelined client against a real Dovecot', function () {
   this.timeout(120_000);

@@ -7,18 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fontkit from '@pdf-lib/fontkit';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, decodePDFRawStream, rgb } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
 import type { Sequelize } from 'sequelize';
 import { loadPkcs12, type LoadedIdentity } from '../../signer/cms/index.js';
 import { loadStampProfile, openPdf, signPdf, signatureFields, verifyPdf, type LoadedStampProfile } from '../../signer/pdf/index.js';
 import { repoRoot } from '../support/cli.js';
-import { TestPki, cliPki, pdfsig } from '../support/pdf-fixtures.js';
+import { TestPki, cliPki, makeLetter, pdfsig } from '../support/pdf-fixtures.js';
 import { cropImage, decodePng, drawSeal, drawSignature, encodePng, type RgbaImage } from '../support/png.js';
 
 type Rect = [number, number, number, number];
 
-const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const PAGE: [number, number] = [595.28, 841.89];
 const STAMPS = path.join(repoRoot, 'certs', 'stamps');
 const SIGNING_TIME = new Date('2026-03-15T02:30:00Z');
@@ -30,23 +28,6 @@ const run = (cmd: string, args: string[]) => {
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
-
-/** A two-page official letter; page 2 ends with "Nơi nhận:" and the recipients on the left. */
-async function makeLetter(xref: 'table' | 'stream'): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(readFileSync(DEJAVU), { subset: true });
-  const black = rgb(0, 0, 0);
-  const p1 = doc.addPage(PAGE);
-  p1.drawText('SỞ NỘI VỤ TỈNH BẮC NINH', { x: 50, y: 780, size: 12, font, color: black });
-  p1.drawText('Số: 456/SNV-VP', { x: 50, y: 760, size: 12, font, color: black });
-  for (let i = 0; i < 25; i++) p1.drawText(`Đoạn ${i + 1}: các cơ quan, đơn vị thực hiện nghiêm túc nội dung văn bản này.`, { x: 50, y: 700 - i * 22, size: 10, font, color: black });
-  const p2 = doc.addPage(PAGE);
-  for (let i = 0; i < 12; i++) p2.drawText(`Điều ${i + 1}. Tổ chức thực hiện theo đúng quy định hiện hành.`, { x: 50, y: 780 - i * 22, size: 10, font, color: black });
-  p2.drawText('Nơi nhận:', { x: 50, y: 400, size: 12, font, color: black });
-  ['- Như trên;', '- Lưu: VT, VP.'].forEach((t, i) => p2.drawText(t, { x: 50, y: 384 - i * 14, size: 10, font, color: black }));
-  return doc.save({ useObjectStreams: xref === 'stream' });
-}
 
 /** A stream-valued entry (pdf-lib's typed lookup knows no PDFRawStream). */
 function rawStream(dict: PDFDict, key: string): PDFRawStream {
@@ -155,9 +136,9 @@ describe('visible PAdES stamps (signer/pdf/stamp*.ts), judged by pdfsig, pdftote
     person = { ...loadStampProfile(path.join(STAMPS, 'person.json')), images: { signature: encodePng(drawSignature()) } };
     organisation = { ...loadStampProfile(path.join(STAMPS, 'organisation.json')), images: { seal: encodePng(drawSeal()) } };
     // The API signs a file with a classic xref table, the command line one with an xref stream.
-    letter = await makeLetter('table');
+    letter = await makeLetter({ agency: 'SỞ NỘI VỤ TỈNH BẮC NINH', xref: 'table' });
     save('letter.pdf', letter);
-    save('letter-stream.pdf', await makeLetter('stream'));
+    save('letter-stream.pdf', await makeLetter({ agency: 'SỞ NỘI VỤ TỈNH BẮC NINH', xref: 'stream' }));
     signedByLeader = (await signPdf({ pdf: letter, certificate: leader.certificate, chain: leader.chain, privateKey: leader.privateKey, stamp: person, signingTime: SIGNING_TIME, reason: 'Phê duyệt' })).pdf;
     save('leader.pdf', signedByLeader);
     sealed = (await signPdf({ pdf: signedByLeader, certificate: clerk.certificate, chain: clerk.chain, privateKey: clerk.privateKey, stamp: organisation, level: 'B-T', timestamper: pki.timestamper(), signingTime: SIGNING_TIME, reason: 'Phát hành' })).pdf;

@@ -10,12 +10,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import fontkit from '@pdf-lib/fontkit';
 import { simpleParser } from 'mailparser';
-import { PDFDocument, rgb } from 'pdf-lib';
 import { QueryTypes } from 'sequelize';
 import { addAgency, addDomain, addMailbox } from '../../admin/index.js';
 import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, parseSubject, pem, saveStampImage, toDer } from '../../signer/index.js';
+import { makeLetter } from '../support/pdf-fixtures.js';
 import { decodePng } from '../support/png.js';
 import { Browser, startWebmailEnv, type WebmailEnv } from '../support/webmail.js';
 
@@ -30,25 +29,6 @@ const OTHER_CLERK = `vanthu@${STP}`;
 const LEADER_NAME = 'Lê Quang Tuấn';
 const LEADER_TITLE = 'Phó Giám đốc';
 const AGENCY_CN = 'Sở Nội vụ tỉnh Thử nghiệm';
-const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-const PAGE: [number, number] = [595.28, 841.89];
-
-/** A two-page official letter; page 2 ends with "Nơi nhận:", where the leader signs. */
-async function makeLetter(): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(readFileSync(DEJAVU), { subset: true });
-  const black = rgb(0, 0, 0);
-  const p1 = doc.addPage(PAGE);
-  p1.drawText('SỞ NỘI VỤ TỈNH THỬ NGHIỆM', { x: 50, y: 780, size: 12, font, color: black });
-  p1.drawText('Số: 456/SNV-VP', { x: 50, y: 760, size: 12, font, color: black });
-  for (let i = 0; i < 25; i++) p1.drawText(`Đoạn ${i + 1}: các cơ quan, đơn vị thực hiện nghiêm túc nội dung văn bản này.`, { x: 50, y: 700 - i * 22, size: 10, font, color: black });
-  const p2 = doc.addPage(PAGE);
-  for (let i = 0; i < 12; i++) p2.drawText(`Điều ${i + 1}. Tổ chức thực hiện theo đúng quy định hiện hành.`, { x: 50, y: 780 - i * 22, size: 10, font, color: black });
-  p2.drawText('Nơi nhận:', { x: 50, y: 400, size: 12, font, color: black });
-  ['- Như trên;', '- Lưu: VT, VP.'].forEach((t, i) => p2.drawText(t, { x: 50, y: 384 - i * 14, size: 10, font, color: black }));
-  return doc.save();
-}
 
 interface Badge {
   part: string;
@@ -159,7 +139,7 @@ describe('the signed document flow (#6): leader and clerk sign one PDF through t
     execFileSync('certutil', ['-N', '-d', `sql:${nssdir}`, '--empty-password'], { stdio: 'pipe' });
     execFileSync('certutil', ['-A', '-d', `sql:${nssdir}`, '-n', 'govmail-root', '-t', 'CT,C,C', '-i', f('root.pem')], { stdio: 'pipe' });
 
-    letter = await makeLetter();
+    letter = await makeLetter({ agency: 'SỞ NỘI VỤ TỈNH THỬ NGHIỆM' });
     users.leader = new Browser(env.app, '10.77.0.1');
     users.clerk = new Browser(env.app, '10.77.0.2');
     users.other = new Browser(env.app, '10.77.0.3');

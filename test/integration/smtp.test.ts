@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { execFile } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { startSmtpEnv, type SmtpEnv } from '../support/mailenv.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
+import { rawSmtp } from '../support/raw-smtp.js';
 import { addDomain, addMailbox, addAlias, setMailboxActive } from '../../admin/index.js';
 import { createDkimKey } from '../../smtp/index.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 
 const PW = 'mat-khau-hop-thu-2026';
 const D = 'sotttt.test.gov.vn';
-
-/** Sends raw SMTP lines and returns every reply line; `data` is written verbatim after DATA's 354. */
-function rawSmtp(port: number, lines: string[], data?: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    let out = '';
-    let step = 0;
-    sock.on('data', (d) => {
-      out += d.toString();
-      if (!/\r\n$/.test(out) || /^\d{3}-[^\r\n]*\r\n$/m.test(out.split('\r\n').slice(-2).join('\r\n'))) return;
-      const last = out.trimEnd().split('\r\n').pop()!;
-      if (/^354/.test(last) && data) return sock.write(data);
-      if (step < lines.length) sock.write(lines[step++] + '\r\n');
-      else sock.end();
-    });
-    sock.on('end', () => resolve(out));
-    sock.on('error', reject);
-  });
-}
 
 async function inbox(env: SmtpEnv, user: string): Promise<Array<{ subject: string; source: string }>> {
   const client = new ImapFlow({ host: '127.0.0.1', port: env.dovecot.imap.port, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass: PW }, logger: false });

@@ -45,6 +45,27 @@ export async function makeTestPdf(o: { pages?: number; xref?: 'table' | 'stream'
   return doc.save({ useObjectStreams: o.xref === 'stream' });
 }
 
+/**
+ * A two-page official letter of `agency`; page 2 ends with "Nơi nhận:" and the recipients on the left,
+ * where a leader's stamp goes.
+ */
+export async function makeLetter(o: { agency: string; xref?: 'table' | 'stream' }): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(fontkit);
+  const font = await doc.embedFont(readFileSync(DEJAVU), { subset: true });
+  const black = rgb(0, 0, 0);
+  const size: [number, number] = [595.28, 841.89];
+  const p1 = doc.addPage(size);
+  p1.drawText(o.agency, { x: 50, y: 780, size: 12, font, color: black });
+  p1.drawText('Số: 456/SNV-VP', { x: 50, y: 760, size: 12, font, color: black });
+  for (let i = 0; i < 25; i++) p1.drawText(`Đoạn ${i + 1}: các cơ quan, đơn vị thực hiện nghiêm túc nội dung văn bản này.`, { x: 50, y: 700 - i * 22, size: 10, font, color: black });
+  const p2 = doc.addPage(size);
+  for (let i = 0; i < 12; i++) p2.drawText(`Điều ${i + 1}. Tổ chức thực hiện theo đúng quy định hiện hành.`, { x: 50, y: 780 - i * 22, size: 10, font, color: black });
+  p2.drawText('Nơi nhận:', { x: 50, y: 400, size: 12, font, color: black });
+  ['- Như trên;', '- Lưu: VT, VP.'].forEach((t, i) => p2.drawText(t, { x: 50, y: 384 - i * 14, size: 10, font, color: black }));
+  return doc.save({ useObjectStreams: o.xref === 'stream' });
+}
+
 export interface TestIdentity {
   name: string;
   key: string;
