@@ -94,9 +94,14 @@ describe('webmail UI: signing an attached PDF at send time (Chromium)', function
     await stamp.waitFor();
     assert.match(await stamp.innerText(), /Cá nhân/);
     await stamp.click();
-    // The dropdown opens after the click returns: read its options only once they are there.
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').nth(2).waitFor();
-    const options = await page.locator('.ant-select-dropdown:visible .ant-select-item-option').allInnerTexts();
+    // The dropdown opens (and animates) after the click returns: read its options until they are all there.
+    const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option');
+    let options: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      options = (await open.allInnerTexts()).map((o) => o.trim()).filter(Boolean);
+      if (options.length >= 3) break;
+      await page.waitForTimeout(100);
+    }
     assert.deepEqual(options, ['Không hiển thị', 'Cá nhân (chức vụ, chữ ký, họ tên)', 'Bản sao (góc trên bên phải trang 1)'], 'no seal with a person\'s certificate');
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: 'Cá nhân' }).click();
     await page.screenshot({ path: `${SHOTS}/webmail-sign-pdf-compose.png` });
