@@ -75,7 +75,7 @@ export function FilterSettings() {
       {error && <Alert type="error" role="alert" title={error} className="gap-below" />}
       {settings?.status === 'custom' && <CustomScriptNotice settings={settings} busy={busy} onReplace={() => void save(true)} />}
       {state !== 'unavailable' && (
-        <Form form={form} name="filters" layout="vertical" requiredMark={false} disabled={state === 'loading'} onFinish={() => void save()}>
+        <Form form={form} name="filters" layout="vertical" requiredMark={false} aria-busy={state === 'loading'} onFinish={() => void save()}>
           <Typography.Paragraph type="secondary">{t.filtersHint}</Typography.Paragraph>
           <Form.List name="filters">
             {(filters, { add, remove }) => (
@@ -221,7 +221,7 @@ export function FilterSettings() {
                 ))}
                 <Space>
                   <Button onClick={() => add(newFilter())} disabled={filters.length >= 50}>{t.filterAdd}</Button>
-                  <Button type="primary" htmlType="submit" loading={busy} disabled={settings?.status === 'custom'}>{t.save}</Button>
+                  <Button type="primary" htmlType="submit" loading={busy} disabled={state !== 'ready' || settings?.status === 'custom'}>{t.save}</Button>
                 </Space>
               </>
             )}

@@ -95,7 +95,7 @@ export function VacationSettings() {
       {error && <Alert type="error" role="alert" title={error} className="gap-below" />}
       {settings?.status === 'custom' && <CustomScriptNotice settings={settings} busy={busy} onReplace={() => void save(true)} />}
       {state !== 'unavailable' && (
-        <Form form={form} name="vacation" layout="vertical" requiredMark={false} disabled={state === 'loading'} initialValues={{ enabled: false, days: 7 }} onFinish={() => void save()}>
+        <Form form={form} name="vacation" layout="vertical" requiredMark={false} initialValues={{ enabled: false, days: 7 }} aria-busy={state === 'loading'} onFinish={() => void save()}>
           <Typography.Paragraph type="secondary">{t.vacationHint}</Typography.Paragraph>
           <Form.Item name="enabled" label={t.vacationEnabled} valuePropName="checked">
             <Switch />
@@ -137,7 +137,7 @@ export function VacationSettings() {
           >
             <Input />
           </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy} disabled={settings?.status === 'custom'}>
+          <Button type="primary" htmlType="submit" loading={busy} disabled={state !== 'ready' || settings?.status === 'custom'}>
             {t.save}
           </Button>
         </Form>
