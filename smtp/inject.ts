@@ -2,8 +2,7 @@ import { GovmailError } from '../core/errors.js';
 import { resolveMailbox } from '../admin/index.js';
 import { acceptMessage, receivedHeader } from './pipeline.js';
 import { checkRecipient } from './session.js';
-import { headerFromAddresses } from './submission.js';
-import { domainOf, LineEndingGuard } from './rules.js';
+import { domainOf, headerFromAddresses, LineEndingGuard } from './rules.js';
 import { signIfPossible } from './dkim.js';
 import type { SubmitDeps, SubmitResult } from './submit.js';
 

@@ -94,3 +94,11 @@ export function transactionReply(outcomes: Array<{ outcome: Outcome | 'queued'; 
 export function nextRetryDelaySeconds(attempts: number, baseSeconds = 60): number {
   return Math.min(4 * 3600, baseSeconds * 2 ** Math.max(0, attempts - 1));
 }
+
+/** The From: addresses of a message's header block (the part before the first empty line). */
+export function headerFromAddresses(message: Buffer): string[] {
+  const end = message.indexOf('\r\n\r\n');
+  const head = message.subarray(0, end < 0 ? message.length : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const from = head.split('\r\n').filter((l) => /^from:/i.test(l)).map((l) => l.slice(5));
+  return from.flatMap((v) => [...v.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"]+@[^\s<>,;:"]+)/g)].map((m) => (m[1] ?? m[2]).toLowerCase()));
+}

@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { authenticate } from 'mailauth';
 import { JUNK_HEADER } from '../mailstore/index.js';
-import { domainOf, type Reply } from './rules.js';
+import { domainOf, headerFromAddresses, type Reply } from './rules.js';
 
 export { JUNK_HEADER };
 
@@ -58,7 +58,8 @@ export async function authenticateSender(message: Buffer, o: SenderAuthInput): P
   const dkimRows = (res.dkim?.results ?? []) as Array<{ signingDomain?: string; status?: { result?: string; aligned?: string | false } }>;
   const dmarcResult = res.dmarc ? String(res.dmarc.status?.result ?? 'none') : 'none';
   const headerFrom = (res.dkim as { headerFrom?: string[] } | undefined)?.headerFrom?.[0];
-  const fromDomain = headerFrom ? domainOf(headerFrom) || undefined : fromDomainOf(message);
+  const fromAddress = headerFrom ?? headerFromAddresses(message)[0];
+  const fromDomain = fromAddress ? domainOf(fromAddress) || undefined : undefined;
   // mailauth marks a signature aligned when its d= shares the From domain's organisational domain.
   const alignedDkim = dkimRows.some((r) => r.status?.result === 'pass' && !!r.status.aligned);
   const base = {
@@ -161,12 +162,4 @@ export function trustedNetworks(cidrs: readonly string[]): (ip: string) => boole
     const type = isIP(a) === 6 ? 'ipv6' : 'ipv4';
     return isIP(a) !== 0 && list.check(a, type);
   };
-}
-
-function fromDomainOf(message: Buffer): string | undefined {
-  const end = message.indexOf('\r\n\r\n');
-  const head = message.subarray(0, end < 0 ? message.length : end).toString('utf8');
-  const m = /^from:(.*(?:\r\n[ \t].*)*)/im.exec(head);
-  const addr = m && /<?([^<>\s"]+@[^<>\s"]+)>?\s*$/.exec(m[1]!.replace(/\r\n/g, ''));
-  return addr ? domainOf(addr[1]!) : undefined;
 }

@@ -6,15 +6,7 @@ import { authenticate, senderAddresses } from '../admin/index.js';
 import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { isThrottled, recordAuthFailure } from './throttle.js';
-import { REPLIES, senderAllowed } from './rules.js';
-
-/** The From: addresses of a message's header block (the part before the first empty line). */
-export function headerFromAddresses(message: Buffer): string[] {
-  const end = message.indexOf('\r\n\r\n');
-  const head = message.subarray(0, end < 0 ? message.length : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
-  const from = head.split('\r\n').filter((l) => /^from:/i.test(l)).map((l) => l.slice(5));
-  return from.flatMap((v) => [...v.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"]+@[^\s<>,;:"]+)/g)].map((m) => (m[1] ?? m[2]).toLowerCase()));
-}
+import { headerFromAddresses, REPLIES, senderAllowed } from './rules.js';
 
 /**
  * Submission for people's mail clients: 2587 with STARTTLS and 2465 with TLS from the first byte.

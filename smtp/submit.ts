@@ -2,8 +2,7 @@ import { GovmailError } from '../core/errors.js';
 import { senderAddresses } from '../admin/index.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { checkRecipient } from './session.js';
-import { headerFromAddresses } from './submission.js';
-import { LineEndingGuard, senderAllowed } from './rules.js';
+import { headerFromAddresses, LineEndingGuard, senderAllowed } from './rules.js';
 
 /**
  * Submission for our own services (the webmail): the same rules as authenticated SMTP submission —

@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
-import { Alert, App, AutoComplete, Button, Card, Checkbox, Form, Input, Select, Space, Typography } from 'antd';
-import { ApiError } from '../api';
+import { Alert, AutoComplete, Button, Card, Checkbox, Form, Input, Select, Space, Typography } from 'antd';
 import { useT } from '../i18n';
 import { useFolders } from '../folders';
 import { CustomScriptNotice } from './VacationSettings';
-import { CONTROL, DOMAIN, EMAIL, HEADER_NAME, fieldMessage, fieldPath, loadSieve, saveSieve, unavailable, type FilterModel, type SieveSettings } from './sieveApi';
+import { CONTROL, DOMAIN, EMAIL, HEADER_NAME, type FilterModel } from './sieveApi';
+import { useSieveSection } from './useSieveSection';
 
 /** Only the keys that belong to each kind of condition and action, as the server stores them. */
 const clean = (filters: FilterModel[]): FilterModel[] =>
@@ -21,46 +20,17 @@ const newFilter = (): FilterModel => ({ name: '', match: 'all', conditions: [{ f
 
 /** Filters run in order when mail arrives (Sieve in Dovecot), before the vacation reply. */
 export function FilterSettings() {
-  const { t, lang } = useT();
-  const { message } = App.useApp();
+  const { t } = useT();
   const { folders } = useFolders();
   const [form] = Form.useForm<{ filters: FilterModel[] }>();
-  const [settings, setSettings] = useState<SieveSettings>();
-  const [state, setState] = useState<'loading' | 'ready' | 'unavailable'>('loading');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const apply = (s: SieveSettings) => {
-    setSettings(s);
-    form.setFieldsValue({ filters: s.model.filters });
-    setState('ready');
-  };
-  useEffect(() => {
-    loadSieve().then(apply, (e) => (unavailable(e) ? setState('unavailable') : setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric)));
-    // Loaded once; the language only changes how errors read.
-  }, []);
-
-  const save = async (replaceCustom = false) => {
-    let values: { filters?: FilterModel[] };
-    try {
-      values = await form.validateFields();
-    } catch {
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      apply(await saveSieve({ filters: clean(values.filters ?? []) }, replaceCustom));
-      message.success(t.saved);
-    } catch (e) {
-      const path = fieldPath(e, 'filters');
-      if (path && path.length > 2 && e instanceof ApiError) form.setFields([{ name: path as never, errors: [fieldMessage(e.text(lang))] }]);
-      else if (e instanceof ApiError && e.code === 'SIEVE_CUSTOM') await loadSieve().then(apply, () => undefined);
-      else setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { settings, state, error, busy, save } = useSieveSection({
+    form,
+    part: 'filters',
+    toForm: (m) => ({ filters: m.filters }),
+    toModel: (values: { filters?: FilterModel[] }) => ({ filters: clean(values.filters ?? []) }),
+    // A whole filter or its lists are shown above the form; a field inside a filter next to it.
+    fieldFor: (path) => (path.length > 2 ? path : undefined),
+  });
 
   const text = (max: number) => [
     { required: true, whitespace: true, message: t.required },

@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Form, Input, InputNumber, Popconfirm, Space, Switch, Typography } from 'antd';
-import { ApiError } from '../api';
+import { Alert, Button, Card, Form, Input, InputNumber, Popconfirm, Space, Switch, Typography } from 'antd';
 import { useT } from '../i18n';
-import { CONTROL, EMAIL, fieldMessage, fieldPath, loadSieve, saveSieve, unavailable, type SieveSettings, type VacationModel } from './sieveApi';
+import { CONTROL, EMAIL, type SieveSettings, type VacationModel } from './sieveApi';
+import { useSieveSection } from './useSieveSection';
 
 interface VacationForm {
   enabled: boolean;
@@ -47,46 +46,17 @@ export function CustomScriptNotice({ settings, onReplace, busy }: { settings: Si
 
 /** The automatic reply while away: Dovecot sends it (Sieve "vacation"), at most once per sender in `days`. */
 export function VacationSettings() {
-  const { t, lang } = useT();
-  const { message } = App.useApp();
+  const { t } = useT();
   const [form] = Form.useForm<VacationForm>();
-  const [settings, setSettings] = useState<SieveSettings>();
-  const [state, setState] = useState<'loading' | 'ready' | 'unavailable'>('loading');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { settings, state, error, busy, save } = useSieveSection({
+    form,
+    part: 'vacation',
+    toForm: (m) => toForm(m.vacation),
+    toModel: (values: VacationForm) => ({ vacation: fromForm(values) }),
+    // The addresses are one text field in the form, a list on the server.
+    fieldFor: (path) => (path[0] === 'addresses' ? ['addresses'] : path),
+  });
   const enabled = Form.useWatch('enabled', form);
-
-  const apply = (s: SieveSettings) => {
-    setSettings(s);
-    form.setFieldsValue(toForm(s.model.vacation));
-    setState('ready');
-  };
-  useEffect(() => {
-    loadSieve().then(apply, (e) => (unavailable(e) ? setState('unavailable') : setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric)));
-    // Loaded once; the language only changes how errors read.
-  }, []);
-
-  const save = async (replaceCustom = false) => {
-    let values: VacationForm;
-    try {
-      values = await form.validateFields();
-    } catch {
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    try {
-      apply(await saveSieve({ vacation: fromForm(values) }, replaceCustom));
-      message.success(t.saved);
-    } catch (e) {
-      const path = fieldPath(e, 'vacation');
-      if (path && e instanceof ApiError) form.setFields([{ name: (path[0] === 'addresses' ? ['addresses'] : path) as never, errors: [fieldMessage(e.text(lang))] }]);
-      else if (e instanceof ApiError && e.code === 'SIEVE_CUSTOM') await loadSieve().then(apply, () => undefined);
-      else setError(e instanceof ApiError ? e.text(lang) : t.errorGeneric);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const noControl = { validator: async (_: unknown, v?: string) => { if (v && CONTROL.test(v)) throw new Error(t.noControlChars); } };
   return (

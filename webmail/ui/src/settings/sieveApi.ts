@@ -41,7 +41,9 @@ export interface SieveSettings {
   customReason?: 'no-model' | 'edited';
 }
 
-export const loadSieve = () => api<SieveSettings>('GET', '/sieve');
+let loading: Promise<SieveSettings> | undefined;
+/** The vacation and filter cards open together: one ManageSieve read serves both. */
+export const loadSieve = (): Promise<SieveSettings> => (loading ??= api<SieveSettings>('GET', '/sieve').finally(() => (loading = undefined)));
 
 /**
  * Saves one part of the model. The other part is read fresh first, so the vacation card and the filter
