@@ -247,10 +247,10 @@ export type MailboxLookup =
  * The mailbox behind an address (a mailbox's own or an alias's), or no row; `$1` is the lower-cased
  * address. Shared with recipients.ts so that the RCPT check stays one round trip.
  */
-export const MAILBOX_BY_ADDRESS_SQL = `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes
+export const MAILBOX_BY_ADDRESS_SQL = `SELECT m.address, m.active, d.active AS domain_active, m.quota_bytes, NULL::timestamptz AS expires_at
        FROM mailboxes m JOIN domains d ON d.id = m.domain_id WHERE m.address = $1
      UNION ALL
-     SELECT m.address, m.active, d.active, m.quota_bytes
+     SELECT m.address, m.active, d.active, m.quota_bytes, al.expires_at
        FROM aliases al JOIN mailboxes m ON m.id = al.mailbox_id JOIN domains d ON d.id = m.domain_id
       WHERE al.address = $1 AND (al.expires_at IS NULL OR al.expires_at > now())
      LIMIT 1`;

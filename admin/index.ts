@@ -20,4 +20,5 @@ import { listMigrations } from './lists.js';
 import { reportMigrations } from './reports.js';
 import { certificateMigrations } from './certificates.js';
 import { galMigrations } from './gal.js';
-export const adminMigrations = [...directoryMigrations, ...agencyMigrations, ...authMigrations, ...lifecycleMigrations, ...listMigrations, ...reportMigrations, ...certificateMigrations, ...galMigrations];
+import { recipientMigrations } from './recipients.js';
+export const adminMigrations = [...directoryMigrations, ...agencyMigrations, ...authMigrations, ...lifecycleMigrations, ...listMigrations, ...reportMigrations, ...certificateMigrations, ...galMigrations, ...recipientMigrations];

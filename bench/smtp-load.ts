@@ -13,11 +13,13 @@ export interface LoadJob {
   count: number;
   connections: number;
   domain: string;
+  /** Local part prefix of the four mailboxes this round writes to (`<prefix>0@domain` …). */
+  mailboxPrefix: string;
 }
 
-function message(i: number, domain: string): Buffer {
+function message(i: number, to: string): Buffer {
   const body = 'Nội dung công văn thử nghiệm. '.repeat(170).slice(0, 5000);
-  return Buffer.from(`From: a@ngoai.vn\r\nTo: u${i % 4}@${domain}\r\nSubject: bench ${i}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+  return Buffer.from(`From: a@ngoai.vn\r\nTo: ${to}\r\nSubject: bench ${i}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
 }
 
 /**
@@ -40,7 +42,8 @@ async function run(job: LoadJob): Promise<{ rate: number; cpuMs: number }> {
     await Promise.all(
       Array.from({ length: job.connections * 2 }, async () => {
         for (let i = next++; i < job.count; i = next++) {
-          const info = await transport.sendMail({ envelope: { from: 'a@ngoai.vn', to: [`u${i % 4}@${job.domain}`] }, raw: message(i, job.domain) });
+          const to = `${job.mailboxPrefix}${i % 4}@${job.domain}`;
+          const info = await transport.sendMail({ envelope: { from: 'a@ngoai.vn', to: [to] }, raw: message(i, to) });
           if (!info.accepted?.length) throw new Error(`${job.label}: message ${i} refused: ${info.response}`);
         }
       }),

@@ -5,7 +5,7 @@ import { loadConfig } from '../core/config.js';
 import { connect, type Sequelize } from '../core/db.js';
 import { GovmailError } from '../core/errors.js';
 import { loadKek } from '../core/kek.js';
-import { createLmtpClient, mailboxOverQuota, type LmtpClient } from '../mailstore/index.js';
+import { createLmtpClient, type LmtpClient } from '../mailstore/index.js';
 import { EX, InjectError, injectMessage } from '../smtp/index.js';
 
 /**
@@ -88,7 +88,7 @@ export async function runSendmail(argv: string[], stdin: NodeJS.ReadableStream =
     }
     lmtp = createLmtpClient({ host: '127.0.0.1', port: config.lmtpPort, poolSize: 1, hostname: config.hostname });
     await injectMessage(
-      { db: database, lmtp, kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, maxMessageSize: config.maxMessageSize, quotaFull: (m) => mailboxOverQuota(database, m) },
+      { db: database, lmtp, kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, maxMessageSize: config.maxMessageSize },
       { raw, sender: args.sender, recipients: args.recipients },
     );
     return EX.OK;

@@ -12,13 +12,22 @@ export interface Migration {
   down?: (db: Sequelize) => Promise<void>;
 }
 
+const urls = new WeakMap<Sequelize, string>();
+
 export function connect(databaseUrl: string, opts: { poolMax?: number } = {}): Sequelize {
-  return new Sequelize(databaseUrl, {
+  const db = new Sequelize(databaseUrl, {
     dialect: 'postgres',
     logging: false,
     pool: { max: opts.poolMax ?? 10, min: 0, idle: 10_000, acquire: 15_000 },
     dialectOptions: { application_name: 'govmail' },
   });
+  urls.set(db, databaseUrl);
+  return db;
+}
+
+/** The URL `connect` was given, for a connection of its own outside the pool (LISTEN, see notify.ts). */
+export function databaseUrlOf(db: Sequelize): string | undefined {
+  return urls.get(db);
 }
 
 /**

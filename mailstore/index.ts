@@ -4,4 +4,4 @@ export { startDovecot, ensureDovecotRole, govmailSendmailWrapper, type DovecotHa
 export { createLmtpClient, LmtpUnavailableError, type LmtpClient, type LmtpResult } from './lmtp.js';
 export { ensureSelfSignedCertificate } from './tls.js';
 export { mailstoreMigrations } from './migrations.js';
-export { mailboxOverQuota, mailboxUsage } from './usage.js';
+export { mailboxOverQuota, mailboxUsage, QUOTA_CROSSINGS } from './usage.js';

@@ -1,19 +1,29 @@
 import net from 'node:net';
 
 /**
- * Delivery into Dovecot over LMTP (RFC 2033), on node:net with PIPELINING (RFC 2920).
+ * Delivery into Dovecot over LMTP (RFC 2033), on node:net with PIPELINING (RFC 2920) and CHUNKING (RFC 3030).
  *
- * A delivery is two writes and two waits, whatever the number of recipients: MAIL FROM, every RCPT TO
- * and DATA go out together, then the dot-stuffed body and "." together. Replies come back in order:
- * one for MAIL, one per RCPT, one for DATA (354), then — LMTP's difference from SMTP — one per
- * recipient accepted at RCPT, so every recipient gets its own outcome. Compared with nodemailer's
+ * CHUNKING (Dovecot 2.3 advertises it): a delivery is ONE write and one wait, whatever the number of
+ * recipients: MAIL FROM, every RCPT TO and "BDAT <size> LAST" followed by the message bytes as they are —
+ * no dot-stuffing scan, no 354 round trip. Replies come back in order: one for MAIL, one per RCPT, then —
+ * LMTP's difference from SMTP — one per recipient accepted at RCPT, so every recipient gets its own
+ * outcome. With no recipient accepted (or MAIL refused) BDAT gets exactly one reply, an error, and the
+ * server discards the bytes (checked against Dovecot 2.3.19: "503 5.5.0 No valid recipients" / "MAIL
+ * needed first"); it then refuses every later BDAT until RSET, so the next transaction starts with one. BDAT
+ * carries bytes unchanged, so it is used only for a message with CRLF line ends throughout; any other
+ * goes the DATA way, which fixes line ends.
+ *
+ * DATA (no CHUNKING, or bare LF/CR): two writes and two waits: MAIL, RCPT… and DATA together, then the
+ * dot-stuffed body and "." together; replies as above plus one for DATA (354). Compared with nodemailer's
  * SMTPConnection (one wait per command), this measured ≈ 9 % more deliveries per second into Dovecot
  * over 4 connections (5 KB messages, Dovecot 2.3), with less of the MX's CPU per message.
  *
- * Connections are pooled and reused. After a transaction that did not end with the body (a refusal),
- * the next one starts with RSET in the same write. A connection that closes while idle leaves the
- * pool; a delivery whose reused connection turns out dead before the message was sent is tried once
- * more on a fresh one — never once the final "." is out, so a retry cannot store a message twice.
+ * Connections are pooled and reused. After a transaction refused before its body was taken (DATA or BDAT
+ * refused), the next one starts with RSET in the same write. A connection that closes while idle leaves the
+ * pool; a delivery whose reused connection turns out dead before the message could have been stored is
+ * tried once more on a fresh one: with DATA, before the final "." is out; with BDAT, whose envelope and
+ * body share one write, only if the connection failed before any reply to it was read (see chunkedOn).
+ * Once the server may have stored it, never, so a retry cannot store a message twice.
  */
 export interface LmtpResult {
   recipient: string;
@@ -112,6 +122,23 @@ export function dataPieces(raw: Buffer): Buffer[] {
   return out.filter((b) => b.length);
 }
 
+/**
+ * True when every line of the message ends with CRLF — no bare LF, no bare CR, last line ended — so
+ * that it may go after BDAT exactly as it is. One loop: indexOf walks the LFs and, in step with them,
+ * the CRs; the CR found must be the byte just before each LF.
+ */
+export function crlfOnly(raw: Buffer): boolean {
+  const n = raw.length;
+  if (n < 2 || raw[n - 1] !== LF || raw[n - 2] !== CR) return false;
+  let cr = raw.indexOf(CR);
+  for (let lf = raw.indexOf(LF); lf >= 0; lf = raw.indexOf(LF, lf + 1)) {
+    // cr < lf - 1: a bare CR inside the line; cr > lf or none: this LF is bare.
+    if (lf === 0 || cr !== lf - 1) return false;
+    cr = raw.indexOf(CR, lf + 1);
+  }
+  return cr < 0;
+}
+
 /** An address as it may appear inside <…> in a command: nothing that could end the line or the path. */
 function pathOf(address: string): string {
   if (/[\r\n\0<>]/.test(address)) throw new TypeError(`address not usable in an LMTP command: ${JSON.stringify(address)}`);
@@ -120,6 +147,12 @@ function pathOf(address: string): string {
 
 class ConnectionLost extends Error {}
 class Timeout extends ConnectionLost {}
+/** A BDAT delivery failed at a point where the server cannot have stored the message: may be retried. */
+class NothingStored extends Error {
+  constructor(readonly reason: Error) {
+    super(reason.message);
+  }
+}
 
 interface Envelope {
   /** Each recipient's reply so far (RCPT, or the MAIL or DATA refusal that stands for it). */
@@ -138,8 +171,9 @@ class LmtpConnection {
   private waiters: Array<{ resolve: (r: LmtpReply) => void; reject: (e: Error) => void }> = [];
   private failure: Error | undefined;
   pipelining = false;
+  chunking = false;
   smtputf8 = false;
-  /** The previous transaction ended without a body: the server still holds its MAIL/RCPT state. */
+  /** The previous transaction was refused before its body was taken: the server holds its MAIL/RCPT state (or a failed BDAT). */
   needsReset = false;
   /** No longer counted in the pool. */
   retired = false;
@@ -229,6 +263,7 @@ export function createLmtpClient(opts: Options): LmtpClient {
       const ext = (await expect(conn, 250, 'LHLO')).text.split('\n').map((l) => l.slice(4).trim().toUpperCase());
       conn.pipelining = ext.includes('PIPELINING');
       conn.smtputf8 = ext.includes('SMTPUTF8');
+      conn.chunking = ext.includes('CHUNKING');
     } catch (err) {
       conn.fail(err as Error);
       throw err;
@@ -286,16 +321,22 @@ export function createLmtpClient(opts: Options): LmtpClient {
     else idle.push(conn);
   };
 
+  const commandsFor = (conn: LmtpConnection, from: string, to: string[]) => {
+    const utf8 = conn.smtputf8 && /[\u0080-\uffff]/.test(from + to.join(''));
+    return {
+      mailCmd: `MAIL FROM:${from ? pathOf(from) : '<>'}${utf8 ? ' SMTPUTF8' : ''}\r\n`,
+      rcptCmds: to.map((r) => `RCPT TO:${pathOf(r)}\r\n`),
+    };
+  };
+
   /**
    * The first half of a delivery on one connection: (RSET,) MAIL, RCPT…, DATA and their replies.
    * Resolves to each recipient's reply so far and whether the server now waits for the message.
    */
   const envelopeOn = async (conn: LmtpConnection, from: string, to: string[]): Promise<Envelope> => {
     conn.socket.setTimeout(socketTimeout);
-    const utf8 = conn.smtputf8 && /[\u0080-\uffff]/.test(from + to.join(''));
     const reset = conn.needsReset ? 'RSET\r\n' : '';
-    const mailCmd = `MAIL FROM:${from ? pathOf(from) : '<>'}${utf8 ? ' SMTPUTF8' : ''}\r\n`;
-    const rcptCmds = to.map((r) => `RCPT TO:${pathOf(r)}\r\n`);
+    const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
     let mail: LmtpReply;
     let rcpt: LmtpReply[];
     let data: LmtpReply | undefined;
@@ -340,6 +381,8 @@ export function createLmtpClient(opts: Options): LmtpClient {
   };
 
   const resultOf = (recipient: string, r: LmtpReply): LmtpResult => ({ recipient, accepted: r.code >= 200 && r.code < 300, code: r.code, enhanced: enhancedOf(r.text), response: r.text });
+  /** A recipient that may or may not have been stored: deferred, to be tried again from the queue. */
+  const unanswered = (recipient: string, err: Error): LmtpResult => ({ recipient, accepted: false, code: 451, enhanced: '4.4.2', response: `451 4.4.2 ${err.message}` });
 
   /** The second half: the body, then one reply per accepted recipient. Never retried once "." is out. */
   const bodyOn = async (conn: LmtpConnection, to: string[], env: Envelope, raw: Buffer): Promise<LmtpResult[]> => {
@@ -356,9 +399,79 @@ export function createLmtpClient(opts: Options): LmtpClient {
     } catch (err) {
       // Those already answered keep their answer; the rest may or may not be stored: retry them later.
       if (got === 0) throw new LmtpUnavailableError(`${where} failed after the message was sent: ${(err as Error).message}`);
-      for (const i of env.accepted.slice(got)) out[i] = { recipient: to[i], accepted: false, code: 451, enhanced: '4.4.2', response: `451 4.4.2 ${(err as Error).message}` };
+      for (const i of env.accepted.slice(got)) out[i] = unanswered(to[i], err as Error);
     }
     return out;
+  };
+
+  /**
+   * A whole delivery with CHUNKING, in one write: (RSET,) MAIL, RCPT…, "BDAT <size> LAST" and the message.
+   *
+   * Retry: envelope and body leave together, so "before the message went out" no longer exists. What
+   * remains is order: the server answers MAIL before it reads RCPT or BDAT, and stores nothing without
+   * a MAIL it accepted. So if the connection fails before any reply to this write was read (an RSET or
+   * MAIL reply of 421, "closing", counts as none: the server processes nothing after it), the server
+   * cannot have stored the message — it closed first, typically a pooled connection it dropped while
+   * idle — and NothingStored lets deliver() retry once on a fresh connection. A timeout is never that
+   * (the server may still be working). Strictly, a server could hold its MAIL reply in an output buffer
+   * while it stores and die before flushing it; a retry then stores twice — but so would the queue, which
+   * retries every LmtpUnavailableError, so the immediate retry adds no risk of its own.
+   * Once a real reply was read, no retry: recipients answered keep their answer, those accepted at RCPT
+   * (or not answered at RCPT) get 451 4.4.2 — or, failing after MAIL and before any RCPT reply,
+   * LmtpUnavailableError. Both go to the queue, as after a lost "." on the DATA way.
+   */
+  const chunkedOn = async (conn: LmtpConnection, from: string, to: string[], raw: Buffer): Promise<LmtpResult[]> => {
+    conn.socket.setTimeout(socketTimeout);
+    const reset = conn.needsReset;
+    const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
+    conn.write([(reset ? 'RSET\r\n' : '') + mailCmd + rcptCmds.join('') + `BDAT ${raw.length} LAST\r\n`, raw]);
+    // Until the replies say otherwise, the server may hold this transaction.
+    conn.needsReset = true;
+    let answered = 0;
+    const next = async () => {
+      const r = await conn.next();
+      if (r.code !== 421) answered++;
+      return r;
+    };
+    let mail: LmtpReply | undefined;
+    const rcpt: Array<LmtpReply | undefined> = to.map(() => undefined);
+    const final: Array<LmtpReply | undefined> = to.map(() => undefined);
+    try {
+      if (reset) {
+        const r = await next();
+        if (r.code !== 250) throw new ConnectionLost(`RSET refused: ${r.text}`);
+      }
+      mail = await next();
+      for (let i = 0; i < to.length; i++) rcpt[i] = await next();
+      const accepted = rcpt.flatMap((r, i) => (r!.code < 300 ? [i] : []));
+      if (accepted.length) {
+        // One reply per accepted recipient. (A BDAT refused as a command would answer once: our BDAT is
+        // well formed and follows RSET after any failed chunk, so Dovecot has no such refusal left for it;
+        // were one to come anyway, waiting for the others ends in the timeout, 451 4.4.2, no misreading.)
+        for (const i of accepted) final[i] = await next();
+        // BDAT LAST ended the transaction, whatever each recipient's outcome.
+        conn.needsReset = false;
+      } else {
+        // Exactly one reply, the refusal of BDAT; the bytes were discarded. RSET is needed even when MAIL
+        // was refused: Dovecot keeps an accepted MAIL ("503 MAIL already given" to the next), and after any
+        // failed chunk refuses every later BDAT ("503 5.5.0 Previous data chunk failed, issue RSET first").
+        await next();
+      }
+    } catch (err) {
+      if (answered === 0) throw new NothingStored(err as Error);
+      const failed = err as Error;
+      let known = 0;
+      const out = to.map((r, i) => {
+        // Accepted at RCPT without a final reply: may or may not be stored. Refused (or MAIL refused): not stored.
+        const own = final[i] ?? (rcpt[i] && rcpt[i]!.code < 300 ? undefined : mail && mail.code >= 300 ? mail : rcpt[i]);
+        if (!own) return unanswered(r, failed);
+        known++;
+        return resultOf(r, own);
+      });
+      if (!known && !rcpt[0]) throw new LmtpUnavailableError(`${where} failed after the message was sent: ${failed.message}`);
+      return out;
+    }
+    return to.map((r, i) => resultOf(r, final[i] ?? (mail!.code >= 300 ? mail! : rcpt[i]!)));
   };
 
   const validate = (from: string, to: string[]) => {
@@ -369,8 +482,22 @@ export function createLmtpClient(opts: Options): LmtpClient {
   /** A whole delivery, waiting for a pooled connection if all are busy. */
   const deliver = async (from: string, to: string[], raw: Buffer): Promise<LmtpResult[]> => {
     validate(from, to);
+    const bdatOk = crlfOnly(raw);
     for (let attempt = 0; ; attempt++) {
       const { conn, reused } = await acquire(attempt > 0);
+      if (bdatOk && conn.chunking && conn.pipelining) {
+        let out: LmtpResult[];
+        try {
+          out = await chunkedOn(conn, from, to, raw);
+        } catch (err) {
+          retire(conn);
+          if (err instanceof LmtpUnavailableError) throw err;
+          if (err instanceof NothingStored && reused && attempt === 0 && !closed && !(err.reason instanceof Timeout)) continue;
+          throw new LmtpUnavailableError(`${where} failed: ${(err as Error).message}`);
+        }
+        release(conn);
+        return out;
+      }
       let env: Envelope;
       try {
         env = await envelopeOn(conn, from, to);

@@ -2,6 +2,14 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { preparedQuery } from '../core/db.js';
 
 /**
+ * The NOTIFY channel on which a mailbox whose stored bytes cross its quota, either way, is announced
+ * (payload: the mailbox address). Only crossings: Dovecot updates the usage row on every delivery, and
+ * a cache of "is it full?" needs to hear only when the answer changes. A change of the quota itself is
+ * the directory's change (admin's DIRECTORY_CHANGES).
+ */
+export const QUOTA_CROSSINGS = 'govmail_quota';
+
+/**
  * What Dovecot reports back through dict-sql: bytes and messages stored, last login. A mailbox whose
  * stored bytes already reach its quota takes no more mail (452 at RCPT, before any data is sent).
  */

@@ -3,6 +3,7 @@ import { SMTPServer } from 'smtp-server';
 import { logger } from '../core/log.js';
 import type { Config } from '../core/config.js';
 import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
+import type { RecipientLookups } from './recipient-cache.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { REPLIES } from './rules.js';
 import { dnsResolver, senderCheck, trustedNetworks } from './sender-auth.js';
@@ -12,7 +13,7 @@ import { isLocalDomain } from '../admin/index.js';
  * The MX: takes mail from the Internet for our own domains only. Recipients are checked at RCPT;
  * a message is answered 250 only once it is in Dovecot or in the durable queue.
  */
-export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, quotaFull: (mailbox: string) => Promise<boolean>): SMTPServer {
+export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, lookups: RecipientLookups): SMTPServer {
   const log = logger().child({ svc: 'mx' });
   const checkSender = senderCheck({
     mode: config.senderChecks,
@@ -34,7 +35,7 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
     logger: false,
     maxClients: 500,
     onRcptTo(address: TaggedAddress, session, callback) {
-      checkRecipient(deps.db, address.address, undefined, quotaFull).then(
+      checkRecipient(lookups, address.address, undefined).then(
         (res) => {
           if ('code' in res) return callback(smtpError(res));
           address.govmail = res;

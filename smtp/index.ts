@@ -3,7 +3,10 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../core/config.js';
 import type { Kek } from '../core/kek.js';
 import type { RunningService } from '../core/service.js';
-import { mailboxOverQuota, type LmtpClient } from '../mailstore/index.js';
+import { QUOTA_CROSSINGS, type LmtpClient } from '../mailstore/index.js';
+import { DIRECTORY_CHANGES } from '../admin/index.js';
+import { createChangeFeed } from '../core/notify.js';
+import { cachedLookups, directLookups } from './recipient-cache.js';
 import { createMxServer } from './inbound.js';
 import { createSubmissionServer } from './submission.js';
 import { startQueueWorker } from './worker.js';
@@ -13,6 +16,7 @@ import type { SMTPServer } from 'smtp-server';
 export { smtpMigrations } from './migrations.js';
 export { createDkimKey, dnsRecords } from './dkim.js';
 export { queueStats } from './queue.js';
+export { directLookups, cachedLookups, type RecipientLookups } from './recipient-cache.js';
 import { usageWritten } from './usage.js';
 export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, type Direction, type DailyUsageRow } from './usage.js';
 export { startQueueWorker, processJob } from './worker.js';
@@ -44,11 +48,12 @@ export async function startSmtpServices(o: {
   const { config, db } = o;
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
   const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick() };
-  const quotaFull = (mailbox: string) => mailboxOverQuota(db, mailbox);
+  const changes = createChangeFeed(db, [DIRECTORY_CHANGES, QUOTA_CROSSINGS]);
+  const lookups = cachedLookups(directLookups(db), changes);
   const servers: Array<[SMTPServer, number, string]> = [
-    [createMxServer(config, deps, o.tls, quotaFull), config.smtpPort, 'MX (SMTP, STARTTLS)'],
-    [createSubmissionServer(config, deps, o.tls, false, quotaFull), config.submissionPort, 'submission (STARTTLS, AUTH)'],
-    [createSubmissionServer(config, deps, o.tls, true, quotaFull), config.submissionsPort, 'submissions (TLS, AUTH)'],
+    [createMxServer(config, deps, o.tls, lookups), config.smtpPort, 'MX (SMTP, STARTTLS)'],
+    [createSubmissionServer(config, deps, o.tls, false, lookups), config.submissionPort, 'submission (STARTTLS, AUTH)'],
+    [createSubmissionServer(config, deps, o.tls, true, lookups), config.submissionsPort, 'submissions (TLS, AUTH)'],
   ];
   const started: SMTPServer[] = [];
   try {
@@ -59,16 +64,18 @@ export async function startSmtpServices(o: {
   } catch (err) {
     for (const s of started) s.close();
     await worker?.stop();
+    await changes.close();
     throw err;
   }
   return {
     name: 'smtp',
     // The webmail submits through the same pipeline and wakes the same worker.
-    submit: createSubmitter({ ...deps, maxMessageSize: config.maxMessageSize, quotaFull }),
+    submit: createSubmitter({ ...deps, maxMessageSize: config.maxMessageSize, lookups }),
     listening: servers.map(([, port, what]) => `${what} ${config.listenHost}:${port}`),
     async stop() {
       await Promise.all(started.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await worker?.stop();
+      await changes.close();
       // The MX writes usage rows after its replies: let the last ones reach the database.
       await usageWritten(db);
     },

@@ -2,6 +2,7 @@ import { GovmailError } from '../core/errors.js';
 import { resolveMailbox } from '../admin/index.js';
 import { acceptMessage, receivedHeader } from './pipeline.js';
 import { checkRecipient } from './session.js';
+import { directLookups } from './recipient-cache.js';
 import { domainOf, headerFromAddresses, LineEndingGuard } from './rules.js';
 import { signIfPossible } from './dkim.js';
 import type { SubmitDeps, SubmitResult } from './submit.js';
@@ -73,7 +74,7 @@ export async function injectMessage(deps: SubmitDeps, input: InjectInput): Promi
   const remote: string[] = [];
   const refused: Array<{ address: string; code: number; reason: string }> = [];
   for (const rcpt of [...new Set(input.recipients.map((r) => r.replace(/^<(.*)>$/, '$1').trim().toLowerCase()))]) {
-    const target = await checkRecipient(deps.db, rcpt, origin, deps.quotaFull);
+    const target = await checkRecipient(deps.lookups ?? directLookups(deps.db), rcpt, origin);
     if ('code' in target) refused.push({ address: rcpt, code: target.code, reason: target.message });
     else if (target.kind === 'local') local.push(...target.mailboxes);
     else remote.push(rcpt);

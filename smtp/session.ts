@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import type { Sequelize } from 'sequelize';
-import { checkRecipientAddress, mayPost } from '../admin/index.js';
+import { mayPost } from '../admin/index.js';
+import type { RecipientLookups } from './recipient-cache.js';
 import { LineEndingGuard, REPLIES, type Reply } from './rules.js';
 
 /** An SMTP reply as the Error smtp-server expects from a handler. */
@@ -17,18 +17,18 @@ export type TaggedAddress = SMTPServerAddress & { govmail?: RcptTarget };
  * The RCPT decision shared by MX and submission. `authUser` is set on submission: it may then relay
  * to other domains and post to internal lists.
  */
-export async function checkRecipient(db: Sequelize, address: string, authUser: string | undefined, quotaFull: (mailbox: string) => Promise<boolean>): Promise<RcptTarget | Reply> {
+export async function checkRecipient(lookups: RecipientLookups, address: string, authUser: string | undefined): Promise<RcptTarget | Reply> {
   // The quota is asked at the same time as the address: for a mailbox's own address (the common
   // case) the answer is then ready with no second round trip; for an alias it is asked again.
   const addressed = address.trim().toLowerCase();
-  const [found, addressedFull] = await Promise.all([checkRecipientAddress(db, address), quotaFull(addressed)]);
+  const [{ lookup: found }, addressedFull] = await Promise.all([lookups.address(address), lookups.quotaFull(addressed)]);
   if (found.kind === 'foreign') return authUser ? { kind: 'remote' } : REPLIES.relayDenied;
   if (found.kind === 'unknown' || found.kind === 'suspended') return REPLIES.unknownUser(address);
   if (found.kind === 'list') {
     if (!mayPost(found.list, authUser ?? '', !!authUser)) return REPLIES.listRefused(address);
     return { kind: 'local', mailboxes: found.list.members };
   }
-  const full = found.address === addressed ? addressedFull : await quotaFull(found.address);
+  const full = found.address === addressed ? addressedFull : await lookups.quotaFull(found.address);
   if (full) return REPLIES.mailboxFull(address);
   return { kind: 'local', mailboxes: [found.address] };
 }

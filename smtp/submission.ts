@@ -3,6 +3,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { logger } from '../core/log.js';
 import type { Config } from '../core/config.js';
 import { authenticate, senderAddresses } from '../admin/index.js';
+import type { RecipientLookups } from './recipient-cache.js';
 import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { isThrottled, recordAuthFailure } from './throttle.js';
@@ -13,7 +14,7 @@ import { headerFromAddresses, REPLIES, senderAllowed } from './rules.js';
  * AUTH is offered only over TLS; the sender must be the authenticated mailbox or one of its aliases,
  * in MAIL FROM and in From: alike.
  */
-export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, implicitTls: boolean, quotaFull: (mailbox: string) => Promise<boolean>): SMTPServer {
+export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, implicitTls: boolean, lookups: RecipientLookups): SMTPServer {
   const log = logger().child({ svc: implicitTls ? 'submissions' : 'submission' });
   const options: SMTPServerOptions = {
     name: config.hostname,
@@ -51,7 +52,7 @@ export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: 
       );
     },
     onRcptTo(address: TaggedAddress, session, callback) {
-      checkRecipient(deps.db, address.address, String(session.user), quotaFull).then(
+      checkRecipient(lookups, address.address, String(session.user)).then(
         (res) => {
           if ('code' in res) return callback(smtpError(res));
           address.govmail = res;

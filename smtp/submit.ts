@@ -2,6 +2,7 @@ import { GovmailError } from '../core/errors.js';
 import { senderAddresses } from '../admin/index.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { checkRecipient } from './session.js';
+import { directLookups, type RecipientLookups } from './recipient-cache.js';
 import { headerFromAddresses, LineEndingGuard, senderAllowed } from './rules.js';
 
 /**
@@ -12,7 +13,8 @@ import { headerFromAddresses, LineEndingGuard, senderAllowed } from './rules.js'
  */
 export interface SubmitDeps extends PipelineDeps {
   maxMessageSize: number;
-  quotaFull: (mailbox: string) => Promise<boolean>;
+  /** The RCPT lookups; default straight queries (a short-lived process has no cache to keep). */
+  lookups?: RecipientLookups;
 }
 
 export interface SubmitInput {
@@ -64,7 +66,7 @@ export async function submitMessage(deps: SubmitDeps, input: SubmitInput): Promi
   const remote: string[] = [];
   const refused: Array<{ address: string; reason: string }> = [];
   for (const rcpt of [...new Set(input.recipients.map((r) => r.trim().toLowerCase()))]) {
-    const target = await checkRecipient(deps.db, rcpt, mailbox, deps.quotaFull);
+    const target = await checkRecipient(deps.lookups ?? directLookups(deps.db), rcpt, mailbox);
     if ('code' in target) refused.push({ address: rcpt, reason: target.message });
     else if (target.kind === 'local') local.push(...target.mailboxes);
     else remote.push(rcpt);

@@ -94,7 +94,7 @@ describe('smtp — classified-document policy through real submission (PostgreSQ
   });
 
   it('covers the webmail path too (smtp/submit.ts reuses acceptMessage)', async () => {
-    const deps = { db: env.db, lmtp: env.lmtp, kek: env.kek, hostname: env.config.hostname, queueRetryMaxSeconds: 3600, maxMessageSize: 1_000_000, quotaFull: async () => false };
+    const deps = { db: env.db, lmtp: env.lmtp, kek: env.kek, hostname: env.config.hostname, queueRetryMaxSeconds: 3600, maxMessageSize: 1_000_000 };
     const raw = Buffer.from(`From: ${ME}\r\nTo: doitac@congty-ngoai.vn\r\nSubject: Mật qua webmail\r\nX-GovMail-Classification: mat\r\n\r\nx\r\n`);
     await assert.rejects(submitMessage(deps, { mailbox: ME, raw, envelopeFrom: ME, recipients: ['doitac@congty-ngoai.vn'] }), /550 5\.7\.1 Classified document/);
   });

@@ -4,7 +4,6 @@ import { startMailEnv, type MailEnv } from './mailenv.js';
 import { buildHttpApp } from '../../cli/http.js';
 import { loadKek, type Kek } from '../../core/kek.js';
 import { createSubmitter, type Submitter } from '../../smtp/index.js';
-import { mailboxOverQuota } from '../../mailstore/index.js';
 
 /**
  * The webmail against real services: PostgreSQL and Dovecot from mailenv, smtp's submission pipeline
@@ -27,7 +26,6 @@ export async function startWebmailEnv(): Promise<WebmailEnv> {
     hostname: env.config.hostname,
     queueRetryMaxSeconds: env.config.queueRetryMaxSeconds,
     maxMessageSize: env.config.maxMessageSize,
-    quotaFull: (m) => mailboxOverQuota(env.db, m),
   });
   const app = await buildHttpApp(env.config, env.db, { submit });
   await app.ready();
