@@ -47,6 +47,24 @@ export const configSchema = z
     dnsServers: z.string().regex(/^[0-9a-f.:[\]]+(,[0-9a-f.:[\]]+)*$/i, 'addresses such as 10.0.0.53,10.0.0.54:53').optional(),
     /** Networks whose connections to the MX are not checked (our own relays); CIDR, comma-separated. */
     trustedNetworks: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 127.0.0.0/8,::1/128').default('127.0.0.0/8,::1/128'),
+    /** MX: recipients per transaction (RFC 5321 asks at least 100); RCPT beyond gets 452. */
+    smtpMaxRecipients: z.coerce.number().int().min(100).default(100),
+    /** Submission: recipients per message. */
+    submissionMaxRecipients: z.coerce.number().int().min(1).default(500),
+    /** Open SMTP connections per client address (IPv6 by /64), and in total per server. */
+    smtpConnectionsPerAddress: z.coerce.number().int().min(1).default(20),
+    smtpMaxConnections: z.coerce.number().int().min(1).default(500),
+    /** A client silent this long, in a command or between commands, is disconnected with 421. */
+    smtpIdleTimeoutSeconds: z.coerce.number().int().min(5).default(120),
+    /** Unknown recipients before each further 550 waits smtpErrorDelayMs; at the hard limit 421 and close. */
+    smtpUnknownRecipientSoftLimit: z.coerce.number().int().min(0).default(5),
+    smtpUnknownRecipientHardLimit: z.coerce.number().int().min(1).default(20),
+    smtpErrorDelayMs: z.coerce.number().int().min(0).max(30000).default(1000),
+    /** Our users' sending per mailbox and hour: messages, and recipients outside our domains. */
+    sendMessagesPerHour: z.coerce.number().int().min(1).default(500),
+    sendExternalRecipientsPerHour: z.coerce.number().int().min(1).default(1000),
+    /** Client networks exempt from the connection, recipient and rate limits (the province's own systems). */
+    limitsExemptNetworks: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 10.20.0.0/16,2001:db8::/32').default(''),
   })
   .strict();
 
@@ -77,6 +95,17 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_SENDER_CHECKS: 'senderChecks',
   GOVMAIL_DNS_SERVERS: 'dnsServers',
   GOVMAIL_TRUSTED_NETWORKS: 'trustedNetworks',
+  GOVMAIL_SMTP_MAX_RECIPIENTS: 'smtpMaxRecipients',
+  GOVMAIL_SUBMISSION_MAX_RECIPIENTS: 'submissionMaxRecipients',
+  GOVMAIL_SMTP_CONNECTIONS_PER_ADDRESS: 'smtpConnectionsPerAddress',
+  GOVMAIL_SMTP_MAX_CONNECTIONS: 'smtpMaxConnections',
+  GOVMAIL_SMTP_IDLE_TIMEOUT_SECONDS: 'smtpIdleTimeoutSeconds',
+  GOVMAIL_SMTP_UNKNOWN_RECIPIENT_SOFT_LIMIT: 'smtpUnknownRecipientSoftLimit',
+  GOVMAIL_SMTP_UNKNOWN_RECIPIENT_HARD_LIMIT: 'smtpUnknownRecipientHardLimit',
+  GOVMAIL_SMTP_ERROR_DELAY_MS: 'smtpErrorDelayMs',
+  GOVMAIL_SEND_MESSAGES_PER_HOUR: 'sendMessagesPerHour',
+  GOVMAIL_SEND_EXTERNAL_RECIPIENTS_PER_HOUR: 'sendExternalRecipientsPerHour',
+  GOVMAIL_LIMITS_EXEMPT_NETWORKS: 'limitsExemptNetworks',
 };
 
 export function loadConfig(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SMTPServer } from 'smtp-server';
 import { logger } from '../core/log.js';
 import type { Config } from '../core/config.js';
-import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
+import { checkRecipient, clientLimiter, envelopeTargets, limitOptions, mailFromViolation, rcptPrecheck, readMessage, refusedRecipient, smtpError, type TaggedAddress } from './session.js';
 import type { RecipientLookups } from './recipient-cache.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { REPLIES } from './rules.js';
@@ -23,7 +23,9 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
     isLocalDomain: (d) => isLocalDomain(deps.db, d),
     onError: (err) => log.warn({ err: err.message }, 'sender authentication failed; delivered unmarked'),
   });
+  const limiter = clientLimiter(config, config.smtpMaxRecipients);
   return new SMTPServer({
+    ...limitOptions(config, limiter),
     name: config.hostname,
     banner: 'GovMail ESMTP',
     size: config.maxMessageSize,
@@ -33,11 +35,16 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
     disableReverseLookup: true,
     hideSTARTTLS: false,
     logger: false,
-    maxClients: 500,
+    onMailFrom(address, session, callback) {
+      const refused = mailFromViolation(address.address, session);
+      callback(refused && smtpError(refused));
+    },
     onRcptTo(address: TaggedAddress, session, callback) {
+      const early = rcptPrecheck(address.address, session, limiter);
+      if (early) return callback(smtpError(early));
       checkRecipient(lookups, address.address, undefined).then(
-        (res) => {
-          if ('code' in res) return callback(smtpError(res));
+        async (res) => {
+          if ('code' in res) return callback(smtpError(await refusedRecipient(res, session, limiter)));
           address.govmail = res;
           callback();
         },

@@ -9,6 +9,7 @@ import { createChangeFeed } from '../core/notify.js';
 import { cachedLookups, directLookups } from './recipient-cache.js';
 import { createMxServer } from './inbound.js';
 import { createSubmissionServer } from './submission.js';
+import { limitsExempt } from './session.js';
 import { startQueueWorker } from './worker.js';
 import { createSubmitter, type Submitter } from './submit.js';
 import type { SMTPServer } from 'smtp-server';
@@ -47,7 +48,8 @@ export async function startSmtpServices(o: {
 }): Promise<RunningService & { submit: Submitter }> {
   const { config, db } = o;
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
-  const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick() };
+  const sendRate = { limits: { messagesPerHour: config.sendMessagesPerHour, externalRecipientsPerHour: config.sendExternalRecipientsPerHour }, exempt: limitsExempt(config) };
+  const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick(), sendRate };
   const changes = createChangeFeed(db, [DIRECTORY_CHANGES, QUOTA_CROSSINGS]);
   const lookups = cachedLookups(directLookups(db), changes);
   const servers: Array<[SMTPServer, number, string]> = [

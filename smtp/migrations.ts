@@ -60,4 +60,18 @@ export const smtpMigrations: Migration[] = [
       `);
     },
   },
+  {
+    name: 'smtp-0002-send-counters',
+    up: async (db) => {
+      await db.query(`
+        CREATE TABLE smtp_send_counters (
+          mailbox text NOT NULL,
+          bucket timestamptz NOT NULL,        -- start of a ten-minute bucket
+          messages integer NOT NULL,
+          recipients integer NOT NULL,        -- external recipients only
+          PRIMARY KEY (mailbox, bucket)
+        );
+      `);
+    },
+  },
 ];

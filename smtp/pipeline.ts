@@ -12,6 +12,7 @@ import { domainOf, outcomeOf, transactionReply, type Reply } from './rules.js';
 import { classifiedPolicy } from './policy.js';
 import { removeForgedHeaders } from './sender-auth.js';
 import { audit } from '../core/audit.js';
+import { takeSendAllowance, type SendRateLimits } from './send-rate.js';
 
 /**
  * What happens to a message once DATA is complete, for MX and submission alike. The rule: we answer 250
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   onQueued?: () => void;
   /** Government domain suffixes for the classified-document policy (policy.ts); default gov.vn. */
   governmentSuffixes?: readonly string[];
+  /** Our users' send-rate limits (send-rate.ts), and the client addresses exempt from them; absent: none. */
+  sendRate?: { limits: SendRateLimits; exempt: (ip: string) => boolean };
 }
 
 export interface Accepted {
@@ -38,6 +41,8 @@ export interface Accepted {
   message: Buffer;
   /** The authenticated sender, for submission; undefined for mail from the outside. */
   authUser?: string;
+  /** The submitting client's address (send-rate exemptions). */
+  clientIp?: string;
   /**
    * Write the usage rows after answering when nothing is queued (the MX: a long-running server). Never
    * for a process that exits once it has its answer.
@@ -73,6 +78,10 @@ export async function acceptMessage(deps: PipelineDeps, accepted: Accepted): Pro
       const response = `${policy.reply.code} ${policy.reply.message}`;
       return { ...policy.reply, recipients: [...local, ...msg.remote].map((address) => ({ address, outcome: 'permanent' as const, response })) };
     }
+  }
+  if (msg.authUser && deps.sendRate && !(msg.clientIp && deps.sendRate.exempt(msg.clientIp))) {
+    const over = await takeSendAllowance(db, msg.authUser, msg.remote.length, deps.sendRate.limits);
+    if (over) return { ...over, recipients: [] };
   }
   const outcomes: Array<{ address: string; outcome: ReturnType<typeof outcomeOf> | 'queued'; code: number; response: string }> = [];
 

@@ -4,7 +4,7 @@ import { logger } from '../core/log.js';
 import type { Config } from '../core/config.js';
 import { authenticate, senderAddresses } from '../admin/index.js';
 import type { RecipientLookups } from './recipient-cache.js';
-import { checkRecipient, envelopeTargets, readMessage, smtpError, type TaggedAddress } from './session.js';
+import { checkRecipient, clientLimiter, envelopeTargets, limitOptions, mailFromViolation, rcptPrecheck, readMessage, refusedRecipient, smtpError, type TaggedAddress } from './session.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { isThrottled, recordAuthFailure } from './throttle.js';
 import { headerFromAddresses, REPLIES, senderAllowed } from './rules.js';
@@ -16,7 +16,19 @@ import { headerFromAddresses, REPLIES, senderAllowed } from './rules.js';
  */
 export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, implicitTls: boolean, lookups: RecipientLookups): SMTPServer {
   const log = logger().child({ svc: implicitTls ? 'submissions' : 'submission' });
+  const limiter = clientLimiter(config, config.submissionMaxRecipients);
+  const limits = limitOptions(config, limiter);
   const options: SMTPServerOptions = {
+    ...limits,
+    onConnect(session, callback) {
+      // RFC 4954 §4: no AUTH in the EHLO answer until the connection is encrypted.
+      if (!session.secure) (session as { disabledCommands?: string[] }).disabledCommands = ['AUTH'];
+      limits.onConnect!(session, callback);
+    },
+    onSecure(_socket, session, callback) {
+      (session as { disabledCommands?: string[] }).disabledCommands = undefined;
+      callback();
+    },
     name: config.hostname,
     banner: 'GovMail submission',
     secure: implicitTls,
@@ -46,15 +58,19 @@ export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: 
     },
     onMailFrom(address, session, callback) {
       if (!session.user) return callback(smtpError(REPLIES.authRequired));
+      const refused = mailFromViolation(address.address, session);
+      if (refused) return callback(smtpError(refused));
       senderAddresses(deps.db, String(session.user)).then(
         (allowed) => (senderAllowed(allowed, address.address) ? callback() : callback(smtpError(REPLIES.senderNotYours(address.address)))),
         () => callback(smtpError(REPLIES.tempFailure)),
       );
     },
     onRcptTo(address: TaggedAddress, session, callback) {
+      const early = rcptPrecheck(address.address, session, limiter);
+      if (early) return callback(smtpError(early));
       checkRecipient(lookups, address.address, String(session.user)).then(
-        (res) => {
-          if ('code' in res) return callback(smtpError(res));
+        async (res) => {
+          if ('code' in res) return callback(smtpError(await refusedRecipient(res, session, limiter)));
           address.govmail = res;
           callback();
         },
@@ -72,7 +88,7 @@ export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: 
         if (!from.length || stranger) return callback(smtpError(REPLIES.senderNotYours(stranger ?? '(no From: header)')));
         const { local, remote } = envelopeTargets(session);
         const header = receivedHeader({ helo: session.hostNameAppearsAs, ip: session.remoteAddress, hostname: config.hostname, protocol: 'ESMTPSA' });
-        const reply = await acceptMessage(deps, { sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : user, local, remote, message: Buffer.concat([Buffer.from(header), read.message]), authUser: user });
+        const reply = await acceptMessage(deps, { sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : user, local, remote, message: Buffer.concat([Buffer.from(header), read.message]), authUser: user, clientIp: session.remoteAddress });
         if (reply.code >= 300) return callback(smtpError(reply));
         callback(null, reply.message);
       })().catch((err) => {

@@ -74,7 +74,7 @@ export async function submitMessage(deps: SubmitDeps, input: SubmitInput): Promi
   if (refused.length) throw new RecipientRefusedError(refused);
 
   const header = receivedHeader({ helo: 'webmail', ip: input.clientIp ?? '127.0.0.1', hostname: deps.hostname, protocol: 'HTTP' });
-  const result = await acceptMessage(deps, { sender: input.envelopeFrom.toLowerCase(), local, remote, message: Buffer.concat([Buffer.from(header), input.raw]), authUser: mailbox });
+  const result = await acceptMessage(deps, { sender: input.envelopeFrom.toLowerCase(), local, remote, message: Buffer.concat([Buffer.from(header), input.raw]), authUser: mailbox, clientIp: input.clientIp });
   if (result.code >= 300) {
     throw new GovmailError('NOT_ACCEPTED', `message not accepted: ${result.code} ${result.message}`, `thư không được nhận: ${result.code} ${result.message}`, result.code >= 500 ? 400 : 503);
   }

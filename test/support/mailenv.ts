@@ -55,7 +55,8 @@ export async function startMailEnv(overrides: Partial<Record<keyof Config, unkno
   const dataDir = testDataDir('govmail-mail-');
   const ports: Record<string, number> = {};
   for (const k of ['smtpPort', 'submissionPort', 'submissionsPort', 'imapPort', 'pop3Port', 'managesievePort', 'lmtpPort', 'httpPort']) ports[k] = await freePort();
-  const config = loadConfig({ dataDir, hostname: 'mail.test.gov.vn', ...ports, ...overrides }, {});
+  // Only 127.0.0.1 is exempt from the SMTP limits: tests of the limits connect from 127.0.0.2 and up.
+  const config = loadConfig({ dataDir, hostname: 'mail.test.gov.vn', ...ports, limitsExemptNetworks: '127.0.0.1/32', ...overrides }, {});
   const identity = serviceIdentity(config.serviceUser);
   chownTree(dataDir, identity);
   const { db, url } = await freshDatabase(allMigrations());
