@@ -2,8 +2,9 @@
 // validatePath() builds candidate paths, runs the §6.1 state machine on each, then checks
 // revocation; the first path that passes everything wins, otherwise the first failure is reported.
 import type * as pkijs from 'pkijs';
-import { candidatePaths } from './build.js';
-import { REASON_TEXT, certLabel, custom, fmtDate } from './messages.js';
+import { Budget, BudgetExhausted } from './budget.js';
+import { PathBuilder } from './build.js';
+import { REASON_TEXT, budgetFailure, certLabel, custom, failure, fmtDate } from './messages.js';
 import { CrlInfo, crlInfo } from './crl.js';
 import { CertInfo, OID, certInfo } from './model.js';
 import { nameToString } from './names.js';
@@ -18,8 +19,10 @@ export type {
   PathValidationResult,
   PathStatus,
   PathCode,
+  Purpose,
   RevocationInfo,
 } from './types.js';
+export { DEFAULT_LIMITS, type PathLimits } from './budget.js';
 
 /** CRL issuer paths are validated recursively; this bounds the recursion. */
 const MAX_CRL_ISSUER_DEPTH = 4;
@@ -57,6 +60,7 @@ class Session {
     private readonly crls: CrlInfo[],
     private readonly ocsp: pkijs.BasicOCSPResponse[],
     private readonly checkRevocation: boolean,
+    readonly budget: Budget,
   ) {}
 
   async validate(
@@ -67,8 +71,9 @@ class Session {
   ): Promise<PathOutcome> {
     if (anchors.some((a) => a.id === leaf.id)) return { ok: true, result: ok([leaf], [], []) };
     let first: PathOutcome | undefined;
-    for (const path of candidatePaths(leaf, anchors, this.pool)) {
-      const chain = await validateChain(path, this.at, policy);
+    const builder = new PathBuilder(this.pool, this.budget, this.at);
+    for await (const path of builder.paths(leaf, anchors)) {
+      const chain = await validateChain(path, this.at, policy, this.budget);
       if ('code' in chain) {
         first ??= { ok: false, failure: chain, path };
         continue;
@@ -85,6 +90,17 @@ class Session {
       return { ok: true, result: ok(path, revocation, chain.policies) };
     }
     if (first) return first;
+    if (builder.depthCut) return { ok: false, failure: budgetFailure('depth', this.budget.limits), path: [leaf] };
+    const rejected = builder.rejected;
+    if (rejected?.toAnchor) {
+      // Every path that reached an anchor broke on a signature: report the first of them as such.
+      const chain = await validateChain(rejected.path, this.at, policy, this.budget);
+      if ('code' in chain) return { ok: false, failure: chain, path: rejected.path };
+    }
+    if (rejected) {
+      const len = rejected.path.length + 1;
+      return { ok: false, failure: failure('SIGNATURE_INVALID', certLabel(len - 3, len)), path: rejected.path };
+    }
     const label = certLabel(0, 2);
     const issuer = nameToString(leaf.issuer);
     return {
@@ -198,9 +214,12 @@ export async function validatePath(input: PathValidationInput): Promise<PathVali
       path: [input.leaf],
     };
   }
+  const budget = new Budget(input.limits);
   try {
-    return await run(input, leaf);
+    return { ...(await run(input, leaf, budget)), signatureChecks: budget.signatureChecks };
   } catch (e) {
+    if (e instanceof BudgetExhausted)
+      return { ...budgetFailure(e.kind, budget.limits), path: [input.leaf], signatureChecks: budget.signatureChecks };
     // Never let an unexpected decoding corner case turn into an exception or, worse, a "valid".
     const detail = e instanceof Error ? e.message : String(e);
     return {
@@ -213,7 +232,7 @@ export async function validatePath(input: PathValidationInput): Promise<PathVali
   }
 }
 
-async function run(input: PathValidationInput, leaf: CertInfo): Promise<PathValidationResult> {
+async function run(input: PathValidationInput, leaf: CertInfo, budget: Budget): Promise<PathValidationResult> {
   const anchors = decodeAll(input.trustAnchors, certInfo);
   const pool = decodeAll(input.untrusted, certInfo);
   const crls = decodeAll(input.crls, crlInfo);
@@ -223,6 +242,7 @@ async function run(input: PathValidationInput, leaf: CertInfo): Promise<PathVali
     crls,
     input.ocsp ?? [],
     input.checkRevocation ?? true,
+    budget,
   );
   const outcome = await session.validate(
     leaf,

@@ -1,5 +1,6 @@
 // Bilingual failure texts. Certificates are named by position the way operators read a chain:
 // intermediates are numbered from the trust anchor down, the leaf is "the end-entity certificate".
+import type { BudgetKind, PathLimits } from './budget.js';
 import type { Failure, PathCode } from './types.js';
 
 export interface Label {
@@ -117,3 +118,32 @@ export const REVINFO: Record<string, Label> = {
     vi: 'các CRL hiện có không bao quát mọi lý do thu hồi',
   },
 };
+
+const BUDGET_TEXT: Record<BudgetKind, (l: PathLimits) => Label> = {
+  depth: (l) => ({
+    en: `a path would need more than ${l.maxDepth} intermediate certificates`,
+    vi: `đường dẫn cần hơn ${l.maxDepth} chứng thư số trung gian`,
+  }),
+  signatures: (l) => ({
+    en: `more than ${l.maxSignatureChecks} certificate signature checks would be needed`,
+    vi: `cần kiểm tra hơn ${l.maxSignatureChecks} chữ ký chứng thư số`,
+  }),
+  time: (l) => ({ en: `the time limit of ${l.timeMs} ms was reached`, vi: `đã hết thời gian cho phép ${l.timeMs} ms` }),
+  paths: (l) => ({ en: `more than ${l.maxPaths} candidate paths were found`, vi: `có hơn ${l.maxPaths} đường dẫn ứng viên` }),
+  steps: (l) => ({ en: `more than ${l.maxSteps} path-building steps would be needed`, vi: `cần hơn ${l.maxSteps} bước xây dựng đường dẫn` }),
+  names: () => ({
+    en: 'the number of name-constraint comparisons exceeds the fixed limit',
+    vi: 'số phép so sánh tên với ràng buộc tên vượt quá giới hạn cố định',
+  }),
+};
+
+/** The validation ran out of budget: neither valid nor invalid, and the reason says which limit. */
+export function budgetFailure(kind: BudgetKind, limits: PathLimits): Failure {
+  const t = BUDGET_TEXT[kind](limits);
+  return custom(
+    'BUDGET_EXCEEDED',
+    `The certification path could not be decided within the validation limits: ${t.en}. The input has too many or too tangled certificates.`,
+    `Không thể kết luận về đường dẫn chứng thực trong giới hạn kiểm tra: ${t.vi}. Dữ liệu đầu vào có quá nhiều chứng thư số hoặc chứng thư số đan xen phức tạp.`,
+    'indeterminate',
+  );
+}

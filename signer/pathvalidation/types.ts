@@ -1,4 +1,5 @@
 import type * as pkijs from 'pkijs';
+import type { PathLimits } from './budget.js';
 
 export interface PathValidationInput {
   leaf: pkijs.Certificate;
@@ -16,7 +17,13 @@ export interface PathValidationInput {
   initialExplicitPolicy?: boolean;
   initialPolicyMappingInhibit?: boolean;
   initialAnyPolicyInhibit?: boolean;
+  /** what the work of one validation is bounded by (depth, signature checks, time); see budget.ts */
+  limits?: Partial<PathLimits>;
+  /** the use the end-entity certificate must allow (extendedKeyUsage and keyUsage); default 'any' */
+  purpose?: Purpose;
 }
+
+export type Purpose = 'any' | 'smime' | 'document' | 'tls';
 
 export type PathStatus = 'valid' | 'invalid' | 'indeterminate';
 
@@ -35,7 +42,13 @@ export type PathCode =
   | 'POLICY'
   | 'UNKNOWN_CRITICAL_EXTENSION'
   | 'MALFORMED'
-  | 'NO_PATH';
+  | 'NO_PATH'
+  /** the leaf (or a CA above it) does not allow the requested purpose */
+  | 'PURPOSE'
+  /** a profile rule OpenSSL also enforces was broken (serial, empty subject, empty EKU...) */
+  | 'PROFILE'
+  /** the work budget (depth, signature checks, time, name checks) ran out: indeterminate */
+  | 'BUDGET_EXCEEDED';
 
 export interface RevocationInfo {
   serial: string;
@@ -57,6 +70,8 @@ export interface PathValidationResult {
   revocation?: RevocationInfo[];
   /** authorities-constrained policy set when valid */
   policies?: string[];
+  /** certificate signature verifications this validation performed */
+  signatureChecks?: number;
 }
 
 /** A failed check, before it is turned into a result. */

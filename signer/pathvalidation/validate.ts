@@ -5,7 +5,8 @@ import { failure, custom, certLabel, fmtDate } from './messages.js';
 import { CertInfo, KU, OID } from './model.js';
 import { NameConstraintState, generalNameToString, nameEquals } from './names.js';
 import { PolicyTree } from './policies.js';
-import { SigningKey, signingKeyOf, verifyCertSignature } from './signature.js';
+import type { Budget } from './budget.js';
+import { SigningKey, signingKeyOf } from './signature.js';
 import type { Failure } from './types.js';
 
 export interface PolicyParams {
@@ -44,7 +45,7 @@ function unknownCritical(c: CertInfo): string[] {
 }
 
 /** path: leaf first, trust anchor last. The anchor contributes only its name and key. */
-export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams): Promise<Failure | ChainOk> {
+export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams, budget: Budget): Promise<Failure | ChainOk> {
   const len = path.length;
   const n = len - 1;
   const anchor = path[n]!;
@@ -66,7 +67,7 @@ export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams)
     const last = i === n;
 
     // §6.1.3(a)
-    if (!(await verifyCertSignature(c.cert, workingKey))) return failure('SIGNATURE_INVALID', label);
+    if (!(await budget.verify(c, workingKey))) return failure('SIGNATURE_INVALID', label);
     if (at < c.notBefore) return failure('NOT_YET_VALID', label, fmtDate(c.notBefore));
     if (at > c.notAfter) return failure('EXPIRED', label, fmtDate(c.notAfter));
     if (!nameEquals(c.issuer, workingIssuer)) return failure('NAME_CHAINING', label);
