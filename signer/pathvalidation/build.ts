@@ -26,7 +26,7 @@ export interface Rejected {
 
 function rank(child: CertInfo, cand: Candidate, at: Date): number {
   let r = 0;
-  if (child.aki !== undefined && cand.c.ski !== undefined) r += child.aki === cand.c.ski ? 8 : -8;
+  if (child.aki !== undefined && child.aki === cand.c.ski) r += 8;
   if (cand.anchor) r += 4;
   // Prefer issuers valid at the validation time: an expired twin is the usual decoy after a re-key.
   if (cand.c.notBefore <= at && at <= cand.c.notAfter) r += 2;
@@ -36,6 +36,14 @@ function rank(child: CertInfo, cand: Candidate, at: Date): number {
 /** DSA keys without parameters inherit them from above: their key is only known on a whole path. */
 function keyKnownAlone(c: CertInfo): boolean {
   return !(c.keyParamsAbsent && c.keyAlg === OID.dsa);
+}
+
+/**
+ * As OpenSSL's X509_check_akid: when the child names its issuer's key identifier and the candidate
+ * states its own, they must agree. Either one missing leaves the candidate in (ordered lower).
+ */
+function keyIdsDiffer(child: CertInfo, cand: CertInfo): boolean {
+  return child.aki !== undefined && cand.ski !== undefined && child.aki !== cand.ski;
 }
 
 function loopKey(c: CertInfo): string {
@@ -83,7 +91,7 @@ export class PathBuilder {
     async function* walk(path: CertInfo[], used: Set<string>, loops: Set<string>): AsyncGenerator<CertInfo[]> {
       const cur = path[path.length - 1]!;
       const cands = (index.get(nameKey(cur.issuer)) ?? [])
-        .filter(({ c }) => !used.has(c.id) && !loops.has(loopKey(c)))
+        .filter(({ c }) => !used.has(c.id) && !loops.has(loopKey(c)) && !keyIdsDiffer(cur, c))
         .sort((a, b) => rank(cur, b, self.at) - rank(cur, a, self.at));
       for (const cand of cands) {
         budget.step();

@@ -12,7 +12,7 @@ import { checkOcsp } from './ocsp.js';
 import { CrlContext, checkCrls } from './revocation.js';
 import type { SigningKey } from './signature.js';
 import { PolicyParams, validateChain } from './validate.js';
-import type { Failure, PathValidationInput, PathValidationResult, RevocationInfo } from './types.js';
+import type { Failure, PathValidationInput, PathValidationResult, Purpose, RevocationInfo } from './types.js';
 
 export type {
   PathValidationInput,
@@ -68,12 +68,13 @@ class Session {
     anchors: CertInfo[],
     policy: PolicyParams,
     depth: number,
+    purpose: Purpose = 'any',
   ): Promise<PathOutcome> {
     if (anchors.some((a) => a.id === leaf.id)) return { ok: true, result: ok([leaf], [], []) };
     let first: PathOutcome | undefined;
     const builder = new PathBuilder(this.pool, this.budget, this.at);
     for await (const path of builder.paths(leaf, anchors)) {
-      const chain = await validateChain(path, this.at, policy, this.budget);
+      const chain = await validateChain(path, this.at, policy, this.budget, purpose);
       if ('code' in chain) {
         first ??= { ok: false, failure: chain, path };
         continue;
@@ -94,7 +95,7 @@ class Session {
     const rejected = builder.rejected;
     if (rejected?.toAnchor) {
       // Every path that reached an anchor broke on a signature: report the first of them as such.
-      const chain = await validateChain(rejected.path, this.at, policy, this.budget);
+      const chain = await validateChain(rejected.path, this.at, policy, this.budget, purpose);
       if ('code' in chain) return { ok: false, failure: chain, path: rejected.path };
     }
     if (rejected) {
@@ -254,6 +255,7 @@ async function run(input: PathValidationInput, leaf: CertInfo, budget: Budget): 
       initialAnyPolicyInhibit: input.initialAnyPolicyInhibit ?? false,
     },
     0,
+    input.purpose ?? 'any',
   );
   if (outcome.ok) return outcome.result;
   return {

@@ -121,6 +121,10 @@ export interface CertInfo {
   id: string;
   tbs: Uint8Array;
   serial: string;
+  /** INTEGER content octets of the serial number, for the RFC 5280 §4.1.2.2 profile check */
+  serialBytes: Uint8Array;
+  /** notBefore and notAfter as encoded (tag and characters), for the §4.1.2.5 profile check */
+  validityRaw: { tag: number; text: string }[];
   issuer: Name;
   subject: Name;
   notBefore: Date;
@@ -175,6 +179,8 @@ function decodeCert(cert: pkijs.Certificate): CertInfo {
     id: createHash('sha256').update(tbs).update(cert.signatureValue.valueBlock.valueHexView).digest('hex'),
     tbs,
     serial: hex(serialNode.content),
+    serialBytes: serialNode.content,
+    validityRaw: validity.kids.slice(0, 2).map((t) => ({ tag: t.tag, text: Buffer.from(t.content).toString('latin1') })),
     issuer,
     subject,
     notBefore: decodeTime(validity.kids[0]!),

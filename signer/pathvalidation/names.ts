@@ -136,13 +136,27 @@ export function generalNameToString(g: GeneralName): string {
 export interface NameConstraints {
   permitted?: GeneralName[];
   excluded?: GeneralName[];
+  /** why a subtree is not well-formed per RFC 5280 §4.2.1.10, if one is not */
+  malformed?: string;
+}
+
+/** A base RFC 5280 cannot mean: an iPAddress base is an address and a mask (8 or 32 octets). */
+function subtreeProblem(st: Der, base: GeneralName): string | undefined {
+  if (base.kind === 'ip' && base.value.length !== 8 && base.value.length !== 32)
+    return `iPAddress base of ${base.value.length} octets (8 or 32 expected)`;
+  // minimum MUST be zero (it is DEFAULT 0, so absent in DER) and maximum MUST be absent.
+  if (st.kids.length > 1) return 'minimum or maximum present in a GeneralSubtree';
+  return undefined;
 }
 
 export function parseNameConstraints(n: Der): NameConstraints {
   const out: NameConstraints = {};
   for (const k of n.kids) {
-    // GeneralSubtree: base plus minimum/maximum, which RFC 5280 fixes at 0/absent.
-    const subtrees = k.kids.map((st) => parseGeneralName(st.kids[0]!));
+    const subtrees = k.kids.map((st) => {
+      const base = parseGeneralName(st.kids[0]!);
+      out.malformed ??= subtreeProblem(st, base);
+      return base;
+    });
     if (isCtx(k, 0)) out.permitted = subtrees;
     else if (isCtx(k, 1)) out.excluded = subtrees;
   }
@@ -210,9 +224,12 @@ export function matchesSubtree(name: GeneralName, base: GeneralName): boolean {
 }
 
 export interface NameViolation {
-  kind: 'permitted' | 'excluded';
+  kind: 'permitted' | 'excluded' | 'limit';
   name: GeneralName;
 }
+
+/** Names × constraint bases one certificate may need compared: OpenSSL's NAME_CHECK_MAX (2^20). */
+export const NAME_CHECK_MAX = 1 << 20;
 
 /**
  * permitted_subtrees / excluded_subtrees state. Instead of computing subtree intersections we keep
@@ -222,8 +239,10 @@ export interface NameViolation {
 export class NameConstraintState {
   private permitted = new Map<string, GeneralName[][]>();
   private excluded: GeneralName[] = [];
+  private bases = 0;
 
   add(nc: NameConstraints): void {
+    this.bases += (nc.permitted?.length ?? 0) + (nc.excluded?.length ?? 0);
     if (nc.permitted) {
       const byKind = new Map<string, GeneralName[]>();
       for (const g of nc.permitted) byKind.set(g.kind, [...(byKind.get(g.kind) ?? []), g]);
@@ -245,6 +264,8 @@ export class NameConstraintState {
   }
 
   check(names: GeneralName[]): NameViolation | undefined {
+    // Each name is compared with every base: refuse the product up front rather than run it.
+    if (names.length > 0 && this.bases > 0 && names.length > NAME_CHECK_MAX / this.bases) return { kind: 'limit', name: names[0]! };
     for (const name of names) {
       for (const set of this.permitted.get(name.kind) ?? [])
         if (!set.some((b) => matchesSubtree(name, b))) return { kind: 'permitted', name };

@@ -6,8 +6,11 @@ import { CertInfo, KU, OID } from './model.js';
 import { NameConstraintState, generalNameToString, nameEquals } from './names.js';
 import { PolicyTree } from './policies.js';
 import type { Budget } from './budget.js';
+import { budgetFailure } from './messages.js';
+import { profileFailure } from './profile.js';
+import { purposeFailure } from './purpose.js';
 import { SigningKey, signingKeyOf } from './signature.js';
-import type { Failure } from './types.js';
+import type { Failure, Purpose } from './types.js';
 
 export interface PolicyParams {
   userInitialPolicySet: string[];
@@ -44,8 +47,32 @@ function unknownCritical(c: CertInfo): string[] {
   return [...c.exts].filter(([oid, e]) => e.critical && !SUPPORTED_CRITICAL.has(oid)).map(([oid]) => oid);
 }
 
-/** path: leaf first, trust anchor last. The anchor contributes only its name and key. */
-export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams, budget: Budget): Promise<Failure | ChainOk> {
+/**
+ * The trust anchor as OpenSSL 3.0 treats a trusted certificate by default: its validity period and
+ * unknown critical extensions count, and it must not deny being a CA (cA false, or keyUsage without
+ * keyCertSign). Its signature is not checked, and a v3 anchor without basicConstraints is accepted.
+ */
+function anchorFailure(anchor: CertInfo, at: Date, label: { en: string; vi: string }): Failure | undefined {
+  if (at < anchor.notBefore) return failure('NOT_YET_VALID', label, fmtDate(anchor.notBefore));
+  if (at > anchor.notAfter) return failure('EXPIRED', label, fmtDate(anchor.notAfter));
+  if (anchor.basicConstraints && !anchor.basicConstraints.ca) return failure('BASIC_CONSTRAINTS', label);
+  if (anchor.keyUsage && !anchor.keyUsage.has(KU.keyCertSign)) return failure('KEY_USAGE', label);
+  const unknown = unknownCritical(anchor);
+  if (unknown.length) return failure('UNKNOWN_CRITICAL_EXTENSION', label, unknown.join(', '));
+  return undefined;
+}
+
+/**
+ * path: leaf first, trust anchor last. A certificate anchor also brings its constraints: pathLen and
+ * name constraints apply to the path below it as if it were the first CA certificate (RFC 5937 style).
+ */
+export async function validateChain(
+  path: CertInfo[],
+  at: Date,
+  p: PolicyParams,
+  budget: Budget,
+  purpose: Purpose = 'any',
+): Promise<Failure | ChainOk> {
   const len = path.length;
   const n = len - 1;
   const anchor = path[n]!;
@@ -59,6 +86,13 @@ export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams,
   let inhibitAny = p.initialAnyPolicyInhibit ? 0 : n + 1;
   let policyMapping = p.initialPolicyMappingInhibit ? 0 : n + 1;
   let maxPathLength = n;
+  if (n > 0) {
+    const problem = anchorFailure(anchor, at, certLabel(n, len));
+    if (problem) return problem;
+    const pl = anchor.basicConstraints?.pathLen;
+    if (pl !== undefined && pl < maxPathLength) maxPathLength = pl;
+    if (anchor.nameConstraints) names.add(anchor.nameConstraints);
+  }
 
   for (let i = 1; i <= n; i++) {
     const pos = n - i;
@@ -71,10 +105,13 @@ export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams,
     if (at < c.notBefore) return failure('NOT_YET_VALID', label, fmtDate(c.notBefore));
     if (at > c.notAfter) return failure('EXPIRED', label, fmtDate(c.notAfter));
     if (!nameEquals(c.issuer, workingIssuer)) return failure('NAME_CHAINING', label);
+    const profile = profileFailure(c, label);
+    if (profile) return profile;
 
     // §6.1.3(b)-(c): self-issued intermediates are exempt so CA re-keying is not blocked.
     if (!c.selfIssued || last) {
       const v = names.check(NameConstraintState.namesOf(c.subject, c.san));
+      if (v?.kind === 'limit') return budgetFailure('names', budget.limits);
       if (v) {
         const nm = generalNameToString(v.name);
         return v.kind === 'permitted'
@@ -143,6 +180,8 @@ export async function validateChain(path: CertInfo[], at: Date, p: PolicyParams,
   if (leaf.requireExplicitPolicy === 0) explicitPolicy = 0;
   const unknown = unknownCritical(leaf);
   if (unknown.length) return failure('UNKNOWN_CRITICAL_EXTENSION', leafLabel, unknown.join(', '));
+  const unsuitable = purposeFailure(path, purpose, (pos) => certLabel(pos, len));
+  if (unsuitable) return unsuitable;
   const policies = tree.authoritiesConstrained(n);
   tree.intersect(n, p.userInitialPolicySet);
   if (explicitPolicy === 0 && tree.isNull) return noPolicies(leafLabel);

@@ -1,7 +1,7 @@
 // Raw DER certificates for path-validation tests: every field is under the test's control, including
 // the ones a well-behaved library refuses to write (negative or 21-octet serials, duplicate
 // extensions, fractional-second times, empty subjects). ECDSA P-256 keys keep generation fast.
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { encodeTlv } from '../../signer/pathvalidation/der.js';
 import * as pkijs from 'pkijs';
 
@@ -132,14 +132,19 @@ export interface CertSpec {
   notBefore?: Time;
   notAfter?: Time;
   exts?: Ext[];
+  /** add subjectKeyIdentifier and authorityKeyIdentifier (SHA-1 of the keys, RFC 5280 §4.2.1.2 method 1) */
+  keyIds?: boolean;
 }
+
+/** SHA-1 over the whole SPKI DER: not the RFC's bit-string-only hash, but as unique, and simpler. */
+export const keyId = (k: Key) => createHash('sha1').update(k.spki).digest();
 
 let serialCounter = 1000n;
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 
 /** DER of a v3 certificate signed with ecdsa-with-SHA256 by spec.signer. */
 export function certDer(s: CertSpec): Buffer {
-  const exts = s.exts ?? [];
+  const exts = [...(s.exts ?? []), ...(s.keyIds ? [ext.ski(keyId(s.key)), ...(s.key === s.signer ? [] : [ext.aki(keyId(s.signer))])] : [])];
   const tbs = seq(
     tlv(0xa0, int(2n)),
     int(s.serial ?? serialCounter++),
