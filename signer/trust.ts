@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Kek } from '../core/kek.js';
 import { listCas } from './ca.js';
 import type { ChainValidator } from './cms/index.js';
-import { validatePath } from './pathvalidation/index.js';
+import { validatePath, type Purpose } from './pathvalidation/index.js';
 import { currentCrl } from './revocation.js';
 import { berInput, certificateFromDer, derBlocks } from './x509.js';
 
@@ -43,6 +43,7 @@ export function addFiles(t: TrustMaterial, files: { trust?: Buffer[]; untrusted?
   return t;
 }
 
-export function chainValidator(t: TrustMaterial): ChainValidator {
-  return (leaf, untrusted, at) => validatePath({ leaf, trustAnchors: t.anchors, untrusted: [...untrusted, ...t.intermediates], crls: t.crls, at });
+/** purpose: 'smime' for mail, 'document' for PDF and .p7s; 'any' leaves the leaf's key usages unchecked. */
+export function chainValidator(t: TrustMaterial, purpose: Purpose = 'any'): ChainValidator {
+  return (leaf, untrusted, at) => validatePath({ leaf, trustAnchors: t.anchors, untrusted: [...untrusted, ...t.intermediates], crls: t.crls, at, purpose });
 }

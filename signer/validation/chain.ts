@@ -13,7 +13,7 @@
 //     a date at or before T turns the answer into REVOKED (the data at hand at T was older).
 
 import type * as pkijs from 'pkijs';
-import { validatePath, type PathCode, type PathValidationResult, type RevocationInfo } from '../pathvalidation/index.js';
+import { validatePath, type PathCode, type PathValidationResult, type Purpose, type RevocationInfo } from '../pathvalidation/index.js';
 import type { TrustMaterial } from '../trust.js';
 import { serialOf } from './certificates.js';
 import type { Material } from './material.js';
@@ -73,7 +73,8 @@ function sourceOf(leaf: pkijs.Certificate, kind: 'crl' | 'ocsp' | undefined, mat
   return 'none';
 }
 
-export async function judgeChain(leaf: pkijs.Certificate, o: { at: Date; now: Date; trust: TrustMaterial; material: Material }): Promise<ChainJudgement> {
+/** purpose: what the leaf must be allowed for (S/MIME mail, documents); the TSA's chain is checked with 'any'. */
+export async function judgeChain(leaf: pkijs.Certificate, o: { at: Date; now: Date; trust: TrustMaterial; material: Material; purpose?: Purpose }): Promise<ChainJudgement> {
   const { at, now, trust, material } = o;
   // Newest CRLs first: when several are usable, the freshest decides.
   const crls = [...material.crls].sort((a, b) => b.crl.thisUpdate.value.getTime() - a.crl.thisUpdate.value.getTime());
@@ -86,6 +87,7 @@ export async function judgeChain(leaf: pkijs.Certificate, o: { at: Date; now: Da
       crls: crls.map((c) => c.crl),
       ocsp: material.ocsps.map((x) => x.response),
       at: when,
+      purpose: o.purpose ?? 'any',
     });
 
   let result = await run(at);

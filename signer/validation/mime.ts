@@ -24,7 +24,7 @@ export async function validateCmsFile(bytes: Uint8Array, data: Uint8Array | unde
     const m = (e as Error).message;
     return { signatures: [], errors: [finding('FORMAT_FAILURE', `Tệp không phải chữ ký CMS hợp lệ (${m})`, `The file is not a valid CMS signature (${m})`)] };
   }
-  const e = await evaluateSignature({ cms: der, verify: (validator) => verifyCms({ p7s: der, ...(data ? { content: data } : {}), validateChain: validator, at: ctx.now }) }, ctx);
+  const e = await evaluateSignature({ cms: der, purpose: 'document', verify: (validator) => verifyCms({ p7s: der, ...(data ? { content: data } : {}), validateChain: validator, at: ctx.now }) }, ctx);
   const r = report(e, detached ? 'CAdES (CMS, tách rời / detached)' : 'CAdES (CMS, chứa nội dung / enveloping)');
   if (!detached && data) r.notes.push(finding('DATA_FILE_IGNORED', 'Chữ ký đã chứa nội dung; tệp dữ liệu kèm theo chỉ được so sánh với nội dung đó.', 'The signature carries its content; the data file given was only compared with it.'));
   return { signatures: [r], errors: [] };
@@ -91,7 +91,7 @@ export async function validateEml(bytes: Uint8Array, ctx: Context): Promise<{ si
   } catch {
     cms = undefined;
   }
-  const e = await evaluateSignature({ ...(cms ? { cms } : {}), verify: (validator) => verifySmime({ message: bytes, validateChain: validator, at: ctx.now }) }, ctx);
+  const e = await evaluateSignature({ ...(cms ? { cms } : {}), purpose: 'smime', verify: (validator) => verifySmime({ message: bytes, validateChain: validator, at: ctx.now }) }, ctx);
   const r = report(e, 'S/MIME (CMS)');
   const from = senderAddress(headers(text).fields.get('from'));
   if (from && e.signer && e.intact) {

@@ -164,6 +164,7 @@ export async function validatePdf(bytes: Uint8Array, ctx: Context): Promise<{ si
         e = await evaluateSignature(
           {
             cms: item.cms,
+            purpose: 'document',
             verify: (validator) => verifyCms({ p7s: item.cms, content: signed, validateChain: validator, at: ctx.now }),
             embedded: dss,
             ...(item.signingTime ? { claimed: { time: item.signingTime, source: '/M' as const } } : {}),

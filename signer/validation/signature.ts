@@ -7,6 +7,7 @@ import type * as pkijs from 'pkijs';
 import { OID, toU8 } from '../cms/attributes.js';
 import { parseSignedData, type VerifyReport } from '../cms/verify.js';
 import type { TrustMaterial } from '../trust.js';
+import type { Purpose } from '../pathvalidation/index.js';
 import { judgeChain, type ChainJudgement } from './chain.js';
 import { keyUsageBits, summarize } from './certificates.js';
 import { fetchCrls, fromSignedData, merge, type Material } from './material.js';
@@ -35,6 +36,8 @@ export interface EvaluateInput {
   pades?: boolean;
   /** B-LT: revocation data for this signature is stored with it. */
   longTermData?: boolean;
+  /** the use the signer's certificate must allow: 'smime' for mail, 'document' (default) for PDF and .p7s */
+  purpose?: Purpose;
 }
 
 /** What a signature report needs besides where it sits (index, format, coverage). */
@@ -71,6 +74,7 @@ function chainIndication(chain: ChainJudgement, poe: Date | undefined, claimed: 
       return { indication: 'INDETERMINATE', subIndication: 'TRY_LATER' };
     case 'MALFORMED':
     case 'SIGNATURE_INVALID':
+    case 'BUDGET_EXCEEDED':
       return { indication: 'INDETERMINATE', subIndication: 'CERTIFICATE_CHAIN_GENERAL_FAILURE' };
     default:
       return { indication: 'INDETERMINATE', subIndication: 'CHAIN_CONSTRAINTS_FAILURE' };
@@ -167,7 +171,7 @@ export async function evaluateSignature(input: EvaluateInput, ctx: Context): Pro
   r.validationTime = at;
 
   // 4. The chain and revocation at the validation time.
-  const chain = await judgeChain(leaf, { at, now: ctx.now, trust: ctx.trust, material });
+  const chain = await judgeChain(leaf, { at, now: ctx.now, trust: ctx.trust, material, purpose: input.purpose ?? 'document' });
   r.chainStatus = chain.status;
   r.chain = chain.path.map(summarize);
   r.revocation = chain.revocation;

@@ -174,3 +174,18 @@ export function rootCa(label: string, key = newKey(), exts: Ext[] = [ext.basicCo
 
 export const CA_EXTS = (pathLen?: number): Ext[] => [ext.basicConstraints(true, pathLen), ext.keyUsage(5, 6)];
 export const LEAF_EXTS: Ext[] = [ext.basicConstraints(false), ext.keyUsage(0, 1), ext.eku(EKU.emailProtection)];
+
+/** An empty v2 CRL (cRLNumber `number`) over `issuer`, signed by `signer`. */
+export function crlDer(o: { issuer: Uint8Array; signer: Key; number?: bigint; thisUpdate?: Date; nextUpdate?: Date }): Buffer {
+  const crlNumber = seq(oid('2.5.29.20'), octets(int(o.number ?? 1n)));
+  const tbs = seq(
+    int(1n),
+    ECDSA_SHA256,
+    o.issuer,
+    time(o.thisUpdate ?? new Date('2026-01-01T00:00:00Z')),
+    time(o.nextUpdate ?? new Date('2027-01-01T00:00:00Z')),
+    tlv(0xa0, seq(crlNumber)),
+  );
+  const sig = sign('sha256', tbs, o.signer.privateKey);
+  return Buffer.from(seq(tbs, ECDSA_SHA256, tlv(0x03, Uint8Array.of(0), sig)));
+}
