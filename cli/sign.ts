@@ -2,13 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { pkiBaseUrl } from '../core/config.js';
-import { InvalidInputError } from '../core/errors.js';
+import { GovmailError, InvalidInputError } from '../core/errors.js';
 import { loadKek } from '../core/kek.js';
 import {
   activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
   verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
   configuredTimestamper, isPdf, signPdf, type PadesLevel, saveStampImage, removeStampImage, type StampImageKind,
 } from '../signer/index.js';
+import { isPurpose } from '../signer/pathvalidation/purpose.js';
 import { getAgency, getMailbox } from '../admin/index.js';
 import { addDataDirTrust, reportJson as validationJson, reportPdf, reportText, validateSignatures, type ValidationReport } from '../signer/index.js';
 // signer/index.ts does not export the stamp profile yet (#14 regroups the signer's entry); until then, the one deep import.
@@ -30,7 +31,7 @@ function parseAt(at: string | undefined): Date | undefined {
 
 function printPathResult(r: PathValidationResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ status: r.status, code: r.code, message: r.message, messageVi: r.messageVi, path: r.path.map((c) => formatName(c.subject)), revocation: r.revocation, policies: r.policies }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ status: r.status, code: r.code, message: r.message, messageVi: r.messageVi, path: r.path.map((c) => formatName(c.subject)), revocation: r.revocation, policies: r.policies, signatureChecks: r.signatureChecks }, null, 2)}\n`);
     return;
   }
   const label = { valid: 'HỢP LỆ / VALID', invalid: 'KHÔNG HỢP LỆ / INVALID', indeterminate: 'CHƯA XÁC ĐỊNH / INDETERMINATE' }[r.status];
@@ -139,17 +140,20 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
     .option('--crl <file>', 'danh sách thu hồi / CRL (repeatable)', collect)
     .option('--no-revocation', 'bỏ qua kiểm tra thu hồi / skip revocation checking')
     .option('--at <time>', 'thời điểm kiểm tra / validation time (ISO 8601)')
+    .option('--purpose <use>', 'mục đích sử dụng / the use the certificate must allow: smime, document, tls or any', 'any')
     .option('--json', 'JSON output')
-    .action(async (leafFile: string, o: { trust: string[]; untrusted?: string[]; crl?: string[]; revocation: boolean; at?: string; json?: boolean }) => {
+    .action(async (leafFile: string, o: { trust: string[]; untrusted?: string[]; crl?: string[]; revocation: boolean; at?: string; purpose: string; json?: boolean }) => {
       try {
+        if (!isPurpose(o.purpose)) throw new InvalidInputError('--purpose', 'one of smime, document, tls, any', 'một trong smime, document, tls, any', o.purpose);
         const t = addFiles(emptyTrust(), { trust: files(o.trust), untrusted: files(o.untrusted), crls: files(o.crl) });
         const [leafDer] = derBlocks(readFileSync(leafFile), 'CERTIFICATE');
-        const r = await validatePath({ leaf: certificateFromDer(leafDer), trustAnchors: t.anchors, untrusted: t.intermediates, crls: t.crls, at: parseAt(o.at), checkRevocation: o.revocation });
+        const r = await validatePath({ leaf: certificateFromDer(leafDer), trustAnchors: t.anchors, untrusted: t.intermediates, crls: t.crls, at: parseAt(o.at), checkRevocation: o.revocation, purpose: o.purpose });
         printPathResult(r, Boolean(o.json));
         process.exitCode = r.status === 'valid' ? 0 : 1;
       } catch (err) {
-        process.stderr.write(`Lỗi / Error: ${(err as Error).message}\n`);
-        process.exitCode = 2;
+        // Bad input (a file that is not a certificate, a wrong option): a message, never a stack trace.
+        process.stderr.write(`Lỗi / Error: ${err instanceof GovmailError ? err.bilingual : (err as Error).message}\n`);
+        process.exitCode = 1;
       }
     });
 
@@ -229,7 +233,7 @@ export function signingCommands(program: Command, cert: Command, dataOption: (c:
   );
   verifyOptions(smime.command('verify <message>').description('kiểm tra thư S/MIME / verify an S/MIME message')).action(
     withContext(async (ctx, file: string, o: { trust?: string[]; untrusted?: string[]; crl?: string[]; at?: string; json?: boolean }) => {
-      printReport(await verifySmime({ message: readFileSync(file), validateChain: chainValidator(await trustFor(ctx, o)), at: parseAt(o.at) }), Boolean(o.json));
+      printReport(await verifySmime({ message: readFileSync(file), validateChain: chainValidator(await trustFor(ctx, o), 'smime'), at: parseAt(o.at) }), Boolean(o.json));
     }),
   );
 
