@@ -3,7 +3,9 @@
 // Anyone may use it, so: uploads are read into memory only (never written to disk or the
 // database) and dropped after the answer; at most 25 MB per request (413 page beyond); a token
 // bucket per client IP (in memory, per node: behind a load balancer each node counts its own);
-// at most two validations at a time per node, a short queue, 503 beyond it.
+// at most two validations at a time per node, a short queue, 503 beyond it; at most 50 certificates
+// and 50 CRLs/OCSP answers per signature (400 beyond, signer/validation/limits.ts), and each path
+// validation within its work budget (INDETERMINATE beyond, signer/pathvalidation/budget.ts).
 
 import type { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
@@ -13,6 +15,7 @@ import type { Kek } from '../../core/kek.js';
 import { ConcurrencyLimiter } from '../../core/limiter.js';
 import { ourTrust, type TrustMaterial } from '../trust.js';
 import { errorPageHtml, reportHtml, verifyPageHtml, VERIFY_CSS, VERIFY_ICON, type Lang } from './html.js';
+import { TooMuchMaterialError } from './limits.js';
 import { addDataDirTrust, UnsupportedFileError, validateSignatures } from './validate.js';
 import { byteSize } from './messages.js';
 import { reportPdf } from './pdf-report.js';
@@ -237,6 +240,7 @@ export async function verifyRoutes(app: FastifyInstance, o: VerifyRoutesOptions)
         }
         if (e instanceof HttpProblem) return sendProblem(reply, e, lang, format);
         if (e instanceof UnsupportedFileError) return sendProblem(reply, new HttpProblem(422, e.code, { vi: `${e.messageVi}.`, en: `${e.message}.` }), lang, format);
+        if (e instanceof TooMuchMaterialError) return sendProblem(reply, new HttpProblem(400, e.code, { vi: `${e.messageVi}.`, en: `${e.message}.` }), lang, format);
         if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_PARTS_LIMIT' || err.code === 'FST_FIELDS_LIMIT' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
           return sendProblem(reply, new HttpProblem(400, 'BAD_FORM', { vi: 'Biểu mẫu tải lên không hợp lệ (tối đa hai tệp).', en: 'The upload form is not valid (at most two files).' }), lang, format);
         }

@@ -10,6 +10,7 @@ import type { TrustMaterial } from '../trust.js';
 import type { Purpose } from '../pathvalidation/index.js';
 import { judgeChain, type ChainJudgement } from './chain.js';
 import { keyUsageBits, summarize } from './certificates.js';
+import { checkMaterialLimits } from './limits.js';
 import { fetchCrls, fromSignedData, merge, type Material } from './material.js';
 import { REASON_TEXT, SUB_INDICATION_TEXT, finding, noDot, vnTime } from './messages.js';
 import { capturingValidator, validateTimestamp } from './timestamp.js';
@@ -151,7 +152,9 @@ export async function evaluateSignature(input: EvaluateInput, ctx: Context): Pro
   if (parts.signers > 1) {
     warnings.push(finding('MULTIPLE_SIGNERS', `Chữ ký có ${parts.signers} người ký; chỉ người ký thứ nhất được kiểm tra.`, `The signature has ${parts.signers} signers; only the first is checked.`));
   }
-  let material = merge(input.embedded ?? { certificates: [], crls: [], ocsps: [] }, sd ? fromSignedData(sd, 'cms') : { certificates: [], crls: [], ocsps: [] }, {
+  const brought = merge(input.embedded ?? { certificates: [], crls: [], ocsps: [] }, sd ? fromSignedData(sd, 'cms') : { certificates: [], crls: [], ocsps: [] });
+  checkMaterialLimits(brought);
+  let material = merge(brought, {
     certificates: [...captured.untrusted, ...ctx.trust.intermediates],
     crls: ctx.trust.crls.map((crl) => ({ crl, source: 'trust' as const })),
     ocsps: [],
