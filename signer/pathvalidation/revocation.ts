@@ -4,7 +4,7 @@
 import { REVINFO, type Label } from './messages.js';
 import { CrlEntry, CrlInfo, REASON_NAMES } from './crl.js';
 import { ALL_REASONS, CertInfo, DistributionPoint, DistributionPointName, KU, isCa } from './model.js';
-import { GeneralName, Name, appendRdn, generalNameEquals, nameEquals } from './names.js';
+import { GeneralName, Name, appendRdn, generalNameEquals, nameEquals, nameKey } from './names.js';
 import { SigningKey, signingKeyOf, verifyCrlSignature } from './signature.js';
 import type { RevocationInfo } from './types.js';
 
@@ -163,6 +163,25 @@ async function applyCrl(
   return { mask: interim };
 }
 
+/**
+ * CRLs with a higher cRLNumber first, those without one (RFC 5280 §5.2.3 requires it) last: the
+ * newest list of an issuer decides, so a hold released since an older CRL is not read as revoked.
+ */
+function newestFirst(crls: CrlInfo[]): CrlInfo[] {
+  return [...crls].sort((a, b) => {
+    if (a.crlNumber === undefined || b.crlNumber === undefined) return Number(a.crlNumber === undefined) - Number(b.crlNumber === undefined);
+    return a.crlNumber === b.crlNumber ? 0 : a.crlNumber > b.crlNumber ? -1 : 1;
+  });
+}
+
+const scopeKey = (crl: CrlInfo) => `${nameKey(crl.issuer)}|${crl.idp?.der ?? ''}`;
+
+/** An older CRL of the same issuer and scope than one already applied is not consulted. */
+function supersededBy(crl: CrlInfo, newest: Map<string, bigint>): boolean {
+  const seen = newest.get(scopeKey(crl));
+  return seen !== undefined && crl.crlNumber !== undefined && crl.crlNumber < seen;
+}
+
 /** Revocation status of `cert`, issued by `pathIssuer` (whose effective key is `pathIssuerKey`). */
 export async function checkCrls(
   cert: CertInfo,
@@ -172,12 +191,14 @@ export async function checkCrls(
 ): Promise<CrlOutcome> {
   // No cRLDistributionPoints: one implied point whose CRL issuer is the certificate issuer.
   const dps: DistributionPoint[] = cert.crlDistributionPoints ?? [{}];
-  const complete = ctx.crls.filter((c) => c.deltaBase === undefined);
+  const complete = newestFirst(ctx.crls.filter((c) => c.deltaBase === undefined));
   let mask = 0;
   let problem: Label | undefined;
   for (const dp of dps) {
+    const newest = new Map<string, bigint>();
     for (const crl of complete) {
       if (mask === ALL_REASONS) break;
+      if (supersededBy(crl, newest)) continue;
       const r = await applyCrl(cert, pathIssuer, pathIssuerKey, dp, crl, mask, ctx);
       if ('skip' in r) continue;
       if ('problem' in r) {
@@ -196,6 +217,7 @@ export async function checkCrls(
         };
       }
       mask |= r.mask;
+      if (crl.crlNumber !== undefined) newest.set(scopeKey(crl), crl.crlNumber);
     }
   }
   if (mask === ALL_REASONS) return { info: { serial: cert.serial, status: 'good', source: 'crl' } };

@@ -176,14 +176,18 @@ export const CA_EXTS = (pathLen?: number): Ext[] => [ext.basicConstraints(true, 
 export const LEAF_EXTS: Ext[] = [ext.basicConstraints(false), ext.keyUsage(0, 1), ext.eku(EKU.emailProtection)];
 
 /** An empty v2 CRL (cRLNumber `number`) over `issuer`, signed by `signer`. */
-export function crlDer(o: { issuer: Uint8Array; signer: Key; number?: bigint; thisUpdate?: Date; nextUpdate?: Date }): Buffer {
+export function crlDer(o: { issuer: Uint8Array; signer: Key; number?: bigint; thisUpdate?: Date; nextUpdate?: Date; revoked?: { serial: bigint; date: Date; reason?: number }[] }): Buffer {
   const crlNumber = seq(oid('2.5.29.20'), octets(int(o.number ?? 1n)));
+  const entries = (o.revoked ?? []).map((r) =>
+    seq(int(r.serial), time(r.date), ...(r.reason !== undefined ? [seq(seq(oid('2.5.29.21'), octets(tlv(0x0a, Uint8Array.of(r.reason)))))] : [])),
+  );
   const tbs = seq(
     int(1n),
     ECDSA_SHA256,
     o.issuer,
     time(o.thisUpdate ?? new Date('2026-01-01T00:00:00Z')),
     time(o.nextUpdate ?? new Date('2027-01-01T00:00:00Z')),
+    ...(entries.length ? [seq(...entries)] : []),
     tlv(0xa0, seq(crlNumber)),
   );
   const sig = sign('sha256', tbs, o.signer.privateKey);
