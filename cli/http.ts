@@ -12,13 +12,15 @@ import { configuredTimestamper, pkiRoutes, signingRoutes } from '../signer/index
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
 import { webmailRoutes } from '../webmail/index.js';
-import { MASTER_USER } from '../mailstore/index.js';
+import { MASTER_USER, type DovecotHealth } from '../mailstore/index.js';
 import type { Submitter } from '../smtp/index.js';
 
 /** What the HTTP app gets from services started before it; tests build the app without them. */
 export interface HttpServices {
   /** smtp's submission pipeline, for the webmail's /send. */
   submit?: Submitter;
+  /** Dovecot's panics and fatal errors since start, shown on /healthz. */
+  dovecotHealth?: () => DovecotHealth;
 }
 
 /** Dovecot's IMAP on loopback with the master user, when this data folder has its password. */
@@ -40,7 +42,8 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   app.get('/healthz', async (_req, reply) => {
     try {
       await db.query('SELECT 1');
-      return { status: 'ok' };
+      // A Dovecot panic ends one session, not the service: reported here, not turned into a 503.
+      return { status: 'ok', ...(services.dovecotHealth ? { dovecot: services.dovecotHealth() } : {}) };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });
     }

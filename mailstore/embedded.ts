@@ -21,8 +21,23 @@ export interface DovecotHandle {
   lmtp: { host: string; port: number };
   master: { user: string; password: string; separator: string };
   confFile: string;
+  /** Panics and fatal errors Dovecot has logged since start: each one lost a session's work. */
+  health(): DovecotHealth;
   reload(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface DovecotHealth {
+  panics: number;
+  fatals: number;
+  lastProblem?: { at: Date; line: string };
+}
+
+/** Sorts one line of Dovecot's log: panics and fatal errors are counted and logged as errors. */
+export function classifyDovecotLine(line: string): 'panic' | 'fatal' | 'error' | 'info' {
+  if (/: Panic: /.test(line)) return 'panic';
+  if (/: Fatal: /.test(line)) return 'fatal';
+  return /Error/i.test(line) ? 'error' : 'info';
 }
 
 /** One role per database (`govmail_dovecot` for the database `govmail`), so test databases never share one. */
@@ -173,15 +188,22 @@ export async function startDovecot(opts: {
   if (existsSync(runtimeDirFor(config.dataDir))) chownTree(runtimeDirFor(config.dataDir), identity);
 
   let child: ChildProcess;
+  const health: DovecotHealth = { panics: 0, fatals: 0 };
   let stopping = false;
   let restarts = 0;
   const spawnDovecot = () => {
     child = spawn('/usr/sbin/dovecot', ['-F', '-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'], ...spawnAs(identity) });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) {
-        if (!line.trim()) continue;
-        if (/Fatal|Panic|Error/i.test(line)) log.warn(line.trim());
-        else log.debug(line.trim());
+      for (const raw of chunk.split('\n')) {
+        const line = raw.trim();
+        if (!line) continue;
+        const kind = classifyDovecotLine(line);
+        if (kind === 'panic' || kind === 'fatal') {
+          health[kind === 'panic' ? 'panics' : 'fatals']++;
+          health.lastProblem = { at: new Date(), line };
+          log.error(line);
+        } else if (kind === 'error') log.warn(line);
+        else log.debug(line);
       }
     });
     child.once('exit', (code, signal) => {
@@ -211,6 +233,7 @@ export async function startDovecot(opts: {
     lmtp: { host: '127.0.0.1', port: config.lmtpPort },
     master: { user: MASTER_USER, password: masterPassword, separator: MASTER_SEPARATOR },
     confFile,
+    health: () => ({ ...health }),
     reload: () =>
       new Promise((resolve, reject) =>
         execFile('/usr/bin/doveadm', ['-c', confFile, 'reload'], { ...spawnAs(identity) }, (err, _o, stderr) => (err ? reject(new Error(`doveadm reload: ${stderr || err.message}`)) : resolve())),

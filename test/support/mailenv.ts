@@ -7,7 +7,7 @@ import { startDovecot, createLmtpClient, ensureSelfSignedCertificate, type Dovec
 import { freshDatabase, freePort, testDataDir } from './postgres.js';
 import { loadKek, type Kek } from '../../core/kek.js';
 import type { RunningService } from '../../core/service.js';
-import { startSmtpServices } from '../../smtp/index.js';
+import { startSmtpServices, type Submitter } from '../../smtp/index.js';
 
 /**
  * A real mail store for integration tests: a fresh database on the shared private PostgreSQL with
@@ -29,7 +29,7 @@ export interface MailEnv {
 /** The mail store plus our SMTP servers and queue worker, relaying outbound mail to `smarthost`. */
 export interface SmtpEnv extends MailEnv {
   kek: Kek;
-  smtp: RunningService;
+  smtp: RunningService & { submit: Submitter };
 }
 
 export async function startSmtpEnv(

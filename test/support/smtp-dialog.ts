@@ -64,14 +64,15 @@ export async function smtpDialog(port: number, localAddress = '127.0.0.1'): Prom
       if (closed) return resolve('(closed)');
       waiting = resolve;
     });
+  const send = async (line: string) => {
+    socket.write(line + '\r\n');
+    return reply();
+  };
   return {
     reply,
-    async send(line) {
-      socket.write(line + '\r\n');
-      return reply();
-    },
+    send,
     async starttls() {
-      const r = await this.send('STARTTLS');
+      const r = await send('STARTTLS');
       if (!r.startsWith('220')) throw new Error(`STARTTLS refused: ${r}`);
       socket.removeAllListeners('data');
       socket.removeAllListeners('close');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateDovecotConfig, runtimeDirFor, sqlConf } from '../../mailstore/config.js';
+import { classifyDovecotLine } from '../../mailstore/embedded.js';
 
 const base = {
   confDir: '/d/dovecot', stateDir: '/d/dovecot/state', baseDir: '/tmp/gm-x', mailRoot: '/d/mail', listen: '127.0.0.1',
@@ -39,5 +40,18 @@ describe('mailstore/config — the generated Dovecot configuration', () => {
     const dir = runtimeDirFor('/a/very/long/path/'.repeat(10));
     assert.ok(dir.length + '/auth-userdb'.length < 108);
     assert.equal(runtimeDirFor('/x'), runtimeDirFor('/x/'));
+  });
+});
+
+describe('mailstore — Dovecot log lines', () => {
+  it('tells panics and fatal errors from ordinary errors and information', () => {
+    assert.equal(classifyDovecotLine('imap(a@b)<1><x>: Panic: fcntl(/m/dovecot.list.index.log, write-lock, F_SETLKW) locking failed: Resource deadlock avoided'), 'panic');
+    assert.equal(classifyDovecotLine('imap(a@b)<1><x>: Fatal: master: service(imap): child 1 killed with signal 6'), 'fatal');
+    assert.equal(classifyDovecotLine('imap(a@b)<1><x>: Error: Mailbox INBOX: Broken index'), 'error');
+    assert.equal(classifyDovecotLine('master: Info: Dovecot v2.3.19.1 starting up'), 'info');
+  });
+
+  it('has no mailbox list index (its locks deadlock under concurrent sessions of one mailbox)', () => {
+    assert.match(generateDovecotConfig({ ...base, mode: 'embedded' }), /^mailbox_list_index = no$/m);
   });
 });
