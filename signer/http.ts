@@ -4,7 +4,7 @@ import type { Kek } from '../core/kek.js';
 import { caByName, caChain, listCas } from './ca.js';
 import { OcspResponder } from './ocsp.js';
 import { currentCrl } from './revocation.js';
-import { pem } from './x509.js';
+import { pem, toDer } from './x509.js';
 import { TimeStampAuthority } from './tsa/authority.js';
 import { tsaRoutes } from './tsa/http.js';
 import { verifyRoutes } from './validation/http.js';
@@ -30,7 +30,7 @@ export async function pkiRoutes(app: FastifyInstance, o: { db: Sequelize; kek: K
     const issuing = (await listCas(db)).find((c) => c.role === 'issuing' && c.status === 'active');
     if (!issuing) return notFound(reply, 'issuing CA');
     const chain = await caChain(db, issuing);
-    return reply.type('application/x-pem-file').send(chain.map((c) => pem('CERTIFICATE', Buffer.from(c.toSchema().toBER(false)))).join(''));
+    return reply.type('application/x-pem-file').send(chain.map((c) => pem('CERTIFICATE', toDer(c))).join(''));
   });
 
   app.get<{ Params: { name: string } }>('/pki/crl/:name', { schema: { hide: true } }, async (req, reply) => {

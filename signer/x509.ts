@@ -1,6 +1,7 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { certificateBytes, certificateFromBytes } from './certificate-bytes.js';
 import { pemBlocks } from './cms/keys.js';
 import { algorithmOf, hashFor, toSigningKey } from './keys.js';
 
@@ -145,11 +146,12 @@ export function publicKeyInfoFromDer(der: Uint8Array): pkijs.PublicKeyInfo {
 }
 
 export function certificateFromDer(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(berInput(der));
+  return certificateFromBytes(der);
 }
 
+/** DER of a structure; a certificate gives exactly the bytes it was parsed from or issued as. */
 export function toDer(obj: { toSchema(): asn1js.AsnType }): Buffer {
-  return Buffer.from(obj.toSchema().toBER(false));
+  return Buffer.from(obj instanceof pkijs.Certificate ? certificateBytes(obj) : new Uint8Array(obj.toSchema().toBER(false)));
 }
 
 export function pem(label: string, der: Uint8Array): string {

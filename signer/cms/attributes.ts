@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { certificateBytes } from '../certificate-bytes.js';
 
 export const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -83,13 +84,9 @@ export function toU8(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buf);
 }
 
-const derCache = new WeakMap<pkijs.Certificate, Uint8Array>();
-
-/** DER bytes of a certificate, encoded once per object: pkijs re-parses the whole TBS on every toSchema(). */
+/** DER bytes of a certificate: exactly those it was parsed from or issued as (see certificate-bytes.ts). */
 export function certificateDer(cert: pkijs.Certificate): Uint8Array {
-  let der = derCache.get(cert);
-  if (!der) derCache.set(cert, (der = toU8(cert.toSchema().toBER(false))));
-  return der;
+  return certificateBytes(cert);
 }
 
 /** Compares two byte strings as DER SET OF elements are ordered (X.690 §11.6). */

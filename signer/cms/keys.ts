@@ -1,10 +1,10 @@
-// Key and certificate loading: PKCS#12 (read with node-forge, the only thing
-// forge is used for), PEM/DER certificates and PEM/DER private keys.
+// Key and certificate loading: PKCS#12 (pkcs12-reader.ts), PEM/DER certificates and PEM/DER private
+// keys. Every certificate keeps the bytes it was read from (certificate-bytes.ts).
 
 import { createPrivateKey, createPublicKey, KeyObject, webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import forge from 'node-forge';
 import * as pkijs from 'pkijs';
+import { certificateFromBytes, NotAsn1Error } from '../certificate-bytes.js';
+import { Pkcs12Error, readPkcs12 } from '../pkcs12-reader.js';
 import { bytesEqual, certificateDer, toU8 } from './attributes.js';
 
 /** WebCrypto key (node:crypto's webcrypto.CryptoKey; the project compiles without DOM types). */
@@ -38,12 +38,11 @@ function asText(input: string | Uint8Array): string | undefined {
 
 /** Parses one DER certificate; throws an explanatory Error on bad input. */
 export function parseCertificateDer(der: Uint8Array): pkijs.Certificate {
-  const asn = asn1js.fromBER(toU8(der));
-  if (asn.offset === -1)
-    throw new Error('Invalid certificate: the data is not DER-encoded ASN.1 (expected an X.509 certificate)');
   try {
-    return new pkijs.Certificate({ schema: asn.result });
+    return certificateFromBytes(toU8(der));
   } catch (e) {
+    if (e instanceof NotAsn1Error)
+      throw new Error('Invalid certificate: the data is not DER-encoded ASN.1 (expected an X.509 certificate)');
     throw new Error(
       `Invalid certificate: the ASN.1 structure is not an X.509 certificate (${(e as Error).message})`,
     );
@@ -143,59 +142,22 @@ export async function toCryptoKey(key: KeyObject): Promise<CryptoKey> {
 }
 
 /**
- * Loads a PKCS#12 (.p12/.pfx): the certificate matching the private key, the
- * other certificates as chain, and the key as a non-extractable CryptoKey.
+ * Loads a PKCS#12 (.p12/.pfx): the certificate matching the private key, the other certificates as
+ * chain, and the key as a non-extractable CryptoKey. Certificates are parsed from the exact octets of
+ * their bags and keep them (certificate-bytes.ts), so they travel on byte for byte.
  */
 export async function loadPkcs12(der: Uint8Array, password: string): Promise<LoadedIdentity> {
-  if (!(der instanceof Uint8Array) || der.byteLength === 0)
-    throw new Error('PKCS#12: expected the DER bytes of a .p12/.pfx file');
-  let p12: forge.pkcs12.Pkcs12Pfx;
-  try {
-    const asn = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
+  const contents = readPkcs12(der, password);
+  const certs = contents.certificates.map((c) => parseCertificateDer(c.der));
+  const keys = contents.keys.map((k) => {
     try {
-      p12 = forge.pkcs12.pkcs12FromAsn1(asn, false, password);
+      return createPrivateKey({ key: k.pkcs8, format: 'der', type: 'pkcs8' });
     } catch (e) {
-      // The MAC and legacy PKCS#12 PBE use the password as BMPString (forge does
-      // that from the JS string), but PBES2/PBKDF2 (OpenSSL 3 default) uses its
-      // UTF-8 bytes, which forge takes from a binary string. For a non-ASCII
-      // password whose MAC checked out, decrypt again with the UTF-8 bytes,
-      // leaving out the (already verified) MAC.
-      const macFailed = /MAC could not be verified/i.test((e as Error).message);
-      // eslint-disable-next-line no-control-regex
-      if (macFailed || /^[\x00-\x7f]*$/.test(password) || !Array.isArray(asn.value)) throw e;
-      const noMac = { ...asn, value: asn.value.slice(0, 2) } as forge.asn1.Asn1;
-      p12 = forge.pkcs12.pkcs12FromAsn1(noMac, false, Buffer.from(password, 'utf8').toString('binary'));
+      throw new Pkcs12Error(`the private key cannot be read (${(e as Error).message}; expected PKCS#8)`, 'không đọc được khoá riêng (cần PKCS#8)');
     }
-  } catch (e) {
-    throw new Error(
-      `Cannot open the PKCS#12 file (not a PKCS#12 PFX, or wrong password): ${(e as Error).message}`,
-    );
-  }
-
-  const certs: pkijs.Certificate[] = [];
-  const keys: KeyObject[] = [];
-  for (const sc of p12.safeContents) {
-    for (const bag of sc.safeBags) {
-      const raw = bag as forge.pkcs12.Bag & { asn1?: forge.asn1.Asn1 };
-      if (bag.type === forge.pki.oids.certBag) {
-        const asn = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : raw.asn1;
-        if (!asn) continue;
-        certs.push(
-          parseCertificateDer(new Uint8Array(Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary'))),
-        );
-      } else if (bag.type === forge.pki.oids.pkcs8ShroudedKeyBag || bag.type === forge.pki.oids.keyBag) {
-        // PrivateKeyInfo: forge decodes RSA keys only; for others it leaves the ASN.1.
-        const info = bag.key
-          ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as forge.pki.rsa.PrivateKey))
-          : raw.asn1;
-        if (!info) continue;
-        const pkcs8 = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
-        keys.push(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
-      }
-    }
-  }
-  if (keys.length === 0) throw new Error('PKCS#12: the file holds no private key');
-  if (certs.length === 0) throw new Error('PKCS#12: the file holds no certificate');
+  });
+  if (keys.length === 0) throw new Pkcs12Error('the file holds no private key', 'tệp không chứa khoá riêng');
+  if (certs.length === 0) throw new Pkcs12Error('the file holds no certificate', 'tệp không chứa chứng thư');
 
   for (const key of keys) {
     const idx = certs.findIndex((c) => keyMatchesCertificate(key, c));
@@ -205,5 +167,5 @@ export async function loadPkcs12(der: Uint8Array, password: string): Promise<Loa
     const chain = certs.filter((c, i) => i !== idx && !bytesEqual(certificateDer(c), leafDer));
     return { certificate, chain, privateKey: await toCryptoKey(key) };
   }
-  throw new Error('PKCS#12: no certificate in the file matches its private key');
+  throw new Pkcs12Error('no certificate in the file matches its private key', 'không có chứng thư nào trong tệp khớp với khoá riêng');
 }
