@@ -4,10 +4,9 @@
 // is checked before the search goes above it (memoised in the Budget), so a pool of same-named
 // certificates that did not sign each other costs one check per pair instead of one search branch
 // per permutation. A certificate appears at most once per path, and a (name, key) pair too, which
-// cuts loops through cross-certificates. Paths are produced lazily so the caller can stop at the
-// first one that validates.
-import type { Budget } from './budget.js';
-import { BudgetExhausted } from './budget.js';
+// cuts loops through cross-certificates. Paths are handed to the caller one by one, so it can stop
+// at the first one that validates.
+import { BudgetExhausted, type Budget } from './budget.js';
 import { CertInfo, OID } from './model.js';
 import { nameKey } from './names.js';
 import { signingKeyOf } from './signature.js';
@@ -46,8 +45,19 @@ function keyIdsDiffer(child: CertInfo, cand: CertInfo): boolean {
   return child.aki !== undefined && cand.ski !== undefined && child.aki !== cand.ski;
 }
 
+const loopKeys = new WeakMap<CertInfo, string>();
+const issuerKeys = new WeakMap<CertInfo, string>();
+
 function loopKey(c: CertInfo): string {
-  return `${nameKey(c.subject)}|${Buffer.from(c.spki.raw).toString('base64')}`;
+  let k = loopKeys.get(c);
+  if (k === undefined) loopKeys.set(c, (k = `${nameKey(c.subject)}|${Buffer.from(c.spki.raw).toString('base64')}`));
+  return k;
+}
+
+function issuerKey(c: CertInfo): string {
+  let k = issuerKeys.get(c);
+  if (k === undefined) issuerKeys.set(c, (k = nameKey(c.issuer)));
+  return k;
 }
 
 function indexBySubject(certs: Candidate[]): Map<string, Candidate[]> {
@@ -76,8 +86,12 @@ export class PathBuilder {
     private readonly at: Date,
   ) {}
 
-  /** Yields leaf-first paths ending in one of `anchors`. */
-  async *paths(leaf: CertInfo, anchors: CertInfo[]): AsyncGenerator<CertInfo[]> {
+  /**
+   * Depth-first over leaf-first paths ending in one of `anchors`; `visit` is called with each and
+   * returns true to stop. (A callback rather than an async generator: delegating yields through
+   * every level cost more than the search itself on ordinary three-certificate paths.)
+   */
+  async search(leaf: CertInfo, anchors: CertInfo[], visit: (path: CertInfo[]) => Promise<boolean>): Promise<void> {
     const anchorIds = new Set(anchors.map((a) => a.id));
     const index = indexBySubject([
       ...anchors.map((c) => ({ c, anchor: true })),
@@ -85,40 +99,41 @@ export class PathBuilder {
     ]);
     let produced = 0;
     const { maxDepth, maxPaths } = this.budget.limits;
-    const budget = this.budget;
-    const self = this;
+    const used = new Set([leaf.id]);
+    const loops = new Set([loopKey(leaf)]);
 
-    async function* walk(path: CertInfo[], used: Set<string>, loops: Set<string>): AsyncGenerator<CertInfo[]> {
+    /** true when the visitor asked to stop */
+    const walk = async (path: CertInfo[]): Promise<boolean> => {
       const cur = path[path.length - 1]!;
-      const cands = (index.get(nameKey(cur.issuer)) ?? [])
-        .filter(({ c }) => !used.has(c.id) && !loops.has(loopKey(c)) && !keyIdsDiffer(cur, c))
-        .sort((a, b) => rank(cur, b, self.at) - rank(cur, a, self.at));
-      for (const cand of cands) {
-        budget.step();
-        const { c, anchor } = cand;
+      const cands = (index.get(issuerKey(cur)) ?? []).filter(({ c }) => !used.has(c.id) && !loops.has(loopKey(c)) && !keyIdsDiffer(cur, c));
+      if (cands.length > 1) cands.sort((a, b) => rank(cur, b, this.at) - rank(cur, a, this.at));
+      for (const { c, anchor } of cands) {
+        this.budget.step();
         // path.length - 1 intermediates so far; going above a non-anchor adds one more.
         if (!anchor && path.length > maxDepth) {
-          self.depthCut = true;
+          this.depthCut = true;
           continue;
         }
-        if (keyKnownAlone(c) && !(await budget.verify(cur, signingKeyOf(c)))) {
-          self.noteRejected([...path, c], anchor);
+        if (keyKnownAlone(c) && !(await this.budget.verify(cur, signingKeyOf(c)))) {
+          this.noteRejected([...path, c], anchor);
           continue;
         }
         if (anchor) {
           if (++produced > maxPaths) throw new BudgetExhausted('paths');
-          yield [...path, c];
-        } else {
-          used.add(c.id);
-          loops.add(loopKey(c));
-          yield* walk([...path, c], used, loops);
-          used.delete(c.id);
-          loops.delete(loopKey(c));
+          if (await visit([...path, c])) return true;
+          continue;
         }
+        used.add(c.id);
+        loops.add(loopKey(c));
+        const stop = await walk([...path, c]);
+        used.delete(c.id);
+        loops.delete(loopKey(c));
+        if (stop) return true;
       }
-    }
+      return false;
+    };
 
-    yield* walk([leaf], new Set([leaf.id]), new Set([loopKey(leaf)]));
+    await walk([leaf]);
   }
 
   private noteRejected(path: CertInfo[], toAnchor: boolean): void {

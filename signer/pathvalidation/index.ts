@@ -72,12 +72,13 @@ class Session {
   ): Promise<PathOutcome> {
     if (anchors.some((a) => a.id === leaf.id)) return { ok: true, result: ok([leaf], [], []) };
     let first: PathOutcome | undefined;
+    let found: PathOutcome | undefined;
     const builder = new PathBuilder(this.pool, this.budget, this.at);
-    for await (const path of builder.paths(leaf, anchors)) {
+    await builder.search(leaf, anchors, async (path) => {
       const chain = await validateChain(path, this.at, policy, this.budget, purpose);
       if ('code' in chain) {
         first ??= { ok: false, failure: chain, path };
-        continue;
+        return false;
       }
       let revocation: RevocationInfo[] = [];
       if (this.checkRevocation) {
@@ -85,11 +86,13 @@ class Session {
         revocation = rev.infos;
         if (rev.failure) {
           first ??= { ok: false, failure: rev.failure, path, revocation };
-          continue;
+          return false;
         }
       }
-      return { ok: true, result: ok(path, revocation, chain.policies) };
-    }
+      found = { ok: true, result: ok(path, revocation, chain.policies) };
+      return true;
+    });
+    if (found) return found;
     if (first) return first;
     if (builder.depthCut) return { ok: false, failure: budgetFailure('depth', this.budget.limits), path: [leaf] };
     const rejected = builder.rejected;
