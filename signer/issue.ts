@@ -13,7 +13,7 @@ import { berInput, buildCertificate, certificateFromDer, derBlocks, pem, publicK
 
 const DAY = 86_400_000;
 
-export type KeyDelivery = { kind: 'csr'; csr: string | Uint8Array } | { kind: 'p12'; password: string; algorithm?: KeyAlgorithm } | { kind: 'server'; pin: string; algorithm?: KeyAlgorithm };
+export type KeyDelivery = { kind: 'csr'; csr: string | Uint8Array } | { kind: 'p12'; password: string; algorithm?: KeyAlgorithm; legacy?: boolean } | { kind: 'server'; pin: string; algorithm?: KeyAlgorithm };
 
 export interface IssueRequest {
   profile: Profile;
@@ -119,7 +119,7 @@ export async function issueCertificate(db: Sequelize, kek: Kek, r: IssueRequest)
     chainPem: chain.map((c) => pem('CERTIFICATE', toDer(c))).join(''),
   };
   if (r.key.kind === 'p12') {
-    issued.p12 = buildPkcs12({ privateKey: holderKey!, certificates: [certDer, ...chain.map((c) => toDer(c))], password: r.key.password, friendlyName: subject.commonName });
+    issued.p12 = buildPkcs12({ privateKey: holderKey!, certificates: [certDer, ...chain.map((c) => toDer(c))], password: r.key.password, friendlyName: subject.commonName ?? serial, legacy: r.key.legacy });
   }
   return issued;
 }
