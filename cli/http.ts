@@ -11,7 +11,7 @@ import { usageSources } from './reports.js';
 import { configuredTimestamper, pkiRoutes, signingRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
 import { pkiBaseUrl } from '../core/config.js';
-import { webmailRoutes } from '../webmail/index.js';
+import { clientConfigRoutes, webmailRoutes } from '../webmail/index.js';
 import { MASTER_USER, type DovecotHealth } from '../mailstore/index.js';
 import type { Submitter } from '../smtp/index.js';
 
@@ -28,6 +28,11 @@ function webmailImap(config: Config) {
   const file = path.join(config.dataDir, 'secrets', 'dovecot-master-password');
   if (!existsSync(file)) return undefined;
   return { host: '127.0.0.1', port: config.imapPort, master: { user: MASTER_USER, password: readFileSync(file, 'utf8').trim() } };
+}
+
+/** The endpoints mail clients are told to use: those this configuration listens on. */
+export function mailEndpoints(config: Config) {
+  return { hostname: config.hostname, imapPort: config.imapPort, pop3Port: config.pop3Port, submissionPort: config.submissionPort, submissionsPort: config.submissionsPort };
 }
 
 /** The one HTTP app: health, the admin API and its OpenAPI document; signer (/pki) and webmail mount here too. */
@@ -61,6 +66,8 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
     timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }) });
   await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
   app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
+  app.get('/', async (_req, reply) => reply.redirect('/webmail/'));
+  await app.register(clientConfigRoutes, { db, endpoints: mailEndpoints(config) });
   return app;
 }
 

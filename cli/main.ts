@@ -18,6 +18,7 @@ import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
 import { reportCommands } from './reports.js';
 import { sendmailCommand } from './sendmail.js';
+import { migrateCommand } from './migrate.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -64,9 +65,11 @@ dataOption(domain.command('add <domain>').description('thêm tên miền / add a
     process.stdout.write(`Bản ghi DNS cần khai báo / DNS records to publish: npx govmail domain dns ${d.name}\n`);
   }),
 );
-dataOption(domain.command('dns <domain>').description('bản ghi DNS cần khai báo / the DNS records to publish (MX, SPF, DKIM, DMARC)')).action(
+dataOption(domain.command('dns <domain>').description('bản ghi DNS cần khai báo / the DNS records to publish (MX, SPF, DKIM, DMARC, SRV, autoconfig)')).action(
   withContext(async (ctx, name: string) => {
-    for (const r of await dnsRecords(ctx.db, normaliseDomain(name), ctx.config.hostname)) process.stdout.write(`${r}\n`);
+    const c = ctx.config;
+    const ports = { submission: c.submissionPort, submissions: c.submissionsPort, imap: c.imapPort, pop3: c.pop3Port };
+    for (const r of await dnsRecords(ctx.db, normaliseDomain(name), c.hostname, ports)) process.stdout.write(`${r}\n`);
   }),
 );
 dataOption(domain.command('list').description('liệt kê tên miền / list domains')).action(
@@ -274,5 +277,6 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
 signerCommands(program, dataOption, withContext);
 reportCommands(program, dataOption, withContext);
 sendmailCommand(program);
+migrateCommand(program, dataOption, withContext);
 
 await program.parseAsync(process.argv);

@@ -16,7 +16,14 @@ export async function createDkimKey(db: Sequelize, kek: Kek, domain: string, sel
 }
 
 /** The records an administrator publishes in DNS for a domain. */
-export async function dnsRecords(db: Sequelize, domain: string, hostname: string): Promise<string[]> {
+export interface PublishedPorts {
+  submission: number;
+  submissions: number;
+  imap: number;
+  pop3: number;
+}
+
+export async function dnsRecords(db: Sequelize, domain: string, hostname: string, ports?: PublishedPorts): Promise<string[]> {
   const [key] = await db.query<{ selector: string; public_key_b64: string }>('SELECT selector, public_key_b64 FROM smtp_dkim_keys WHERE domain = $1', { bind: [domain], type: QueryTypes.SELECT });
   const records = [
     `${domain}.\tIN\tMX\t10 ${hostname}.`,
@@ -29,7 +36,27 @@ export async function dnsRecords(db: Sequelize, domain: string, hostname: string
     const chunks = value.match(/.{1,250}/g)!.map((c) => `"${c}"`).join(' ');
     records.push(`${key.selector}._domainkey.${domain}.\tIN\tTXT\t( ${chunks} )`);
   }
+  if (ports) records.push(...clientDiscoveryRecords(domain, hostname, ports));
   return records;
+}
+
+/**
+ * How mail clients find the servers from the address alone: RFC 6186 SRV records (with RFC 8314's
+ * submissions; "0 0 0 ." says a service is not offered: we serve IMAP and POP3 with STARTTLS only) and the
+ * autoconfig/autodiscover host names Thunderbird and Outlook try.
+ */
+export function clientDiscoveryRecords(domain: string, hostname: string, p: PublishedPorts): string[] {
+  const srv = (service: string, port: number | undefined) => `_${service}._tcp.${domain}.\tIN\tSRV\t${port ? `0 1 ${port} ${hostname}.` : '0 0 0 .'}`;
+  return [
+    srv('submissions', p.submissions),
+    srv('submission', p.submission),
+    srv('imap', p.imap),
+    srv('imaps', undefined),
+    srv('pop3', p.pop3),
+    srv('pop3s', undefined),
+    `autoconfig.${domain}.\tIN\tCNAME\t${hostname}.`,
+    `autodiscover.${domain}.\tIN\tCNAME\t${hostname}.`,
+  ];
 }
 
 /** Prepends a DKIM-Signature for the sender's domain when we hold its key; unchanged otherwise. */
