@@ -5,9 +5,10 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { audit } from '../core/audit.js';
 import { ConflictError, GovmailError, InvalidInputError } from '../core/errors.js';
 import { seal, unseal, type Kek } from '../core/kek.js';
-import { generateKey, hashFor, privateKeyFromPem, privateKeyToPem, spkiDer, toSigningKey, type KeyAlgorithm } from './keys.js';
+import { generateKey, privateKeyFromPem, privateKeyToPem, spkiDer, type KeyAlgorithm } from './keys.js';
 import { nameFromAttributes, subjectName, formatName, type Subject } from './subject.js';
 import { buildCertificate, certificateFromDer, derBlocks, pem, publicKeyInfoFromDer, toDer } from './x509.js';
+import { signRequest } from './x509-sign.js';
 
 /**
  * The certification authorities this GovMail runs: a standalone root and issuing CA, or an issuing
@@ -142,7 +143,7 @@ export async function requestSubCa(db: Sequelize, kek: Kek, o: { organization: s
   csr.version = 0;
   csr.subject = subject;
   csr.subjectPublicKeyInfo = publicKeyInfoFromDer(spkiDer(key.publicKey));
-  await csr.sign(await toSigningKey(key.privateKey), hashFor(o.algorithm));
+  signRequest(csr, key.privateKey);
   await db.transaction(async (t) => {
     await db.query(
       `INSERT INTO signer_cas (name, role, status, subject_dn, algorithm, key_sealed) VALUES ('issuing', 'issuing', 'pending', $1, $2, $3)`,

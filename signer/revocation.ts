@@ -5,8 +5,8 @@ import { audit } from '../core/audit.js';
 import { GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Kek } from '../core/kek.js';
 import { caKey, listCas, type CaRow } from './ca.js';
-import { algorithmOf, hashFor, toSigningKey } from './keys.js';
 import { EXT, certificateFromDer, subjectKeyIdentifierOf } from './x509.js';
+import { signSigned, x509Time } from './x509-sign.js';
 
 /** RFC 5280 §5.3.1 reason codes (7 is unused). */
 export const REVOCATION_REASONS = {
@@ -50,6 +50,9 @@ export async function publishCrl(db: Sequelize, kek: Kek, ca: CaRow): Promise<Bu
   const issuer = certificateFromDer(ca.cert_der!);
   const key = caKey(kek, ca);
   return db.transaction(async (t) => {
+    // The UPDATE takes the CA row's lock until commit: a second generator (another request, another
+    // node) waits here and then reads the committed number, so numbers only ever go up, and a CRL
+    // with a higher number never has an older thisUpdate or fewer revocations than the one before.
     const [{ crl_number: number }] = await db.query<{ crl_number: string }>('UPDATE signer_cas SET crl_number = crl_number + 1 WHERE id = $1 RETURNING crl_number', { bind: [ca.id], type: QueryTypes.SELECT, transaction: t });
     const revoked = await db.query<{ serial: string; revoked_at: Date; revocation_reason: number }>(
       `SELECT serial, revoked_at, revocation_reason FROM signer_certificates WHERE ca_id = $1 AND status = 'revoked' AND not_after > now() - interval '1 day' ORDER BY revoked_at`,
@@ -60,13 +63,13 @@ export async function publishCrl(db: Sequelize, kek: Kek, ca: CaRow): Promise<Bu
     const crl = new pkijs.CertificateRevocationList();
     crl.version = 1;
     crl.issuer = issuer.subject;
-    crl.thisUpdate = new pkijs.Time({ type: 0, value: thisUpdate });
-    crl.nextUpdate = new pkijs.Time({ type: 0, value: nextUpdate });
+    crl.thisUpdate = x509Time(thisUpdate);
+    crl.nextUpdate = x509Time(nextUpdate);
     if (revoked.length) {
       crl.revokedCertificates = revoked.map((r) => {
         const entry = new pkijs.RevokedCertificate({
           userCertificate: new asn1js.Integer({ valueHex: new Uint8Array(Buffer.from(r.serial, 'hex')).buffer }),
-          revocationDate: new pkijs.Time({ type: 0, value: new Date(r.revoked_at) }),
+          revocationDate: x509Time(new Date(r.revoked_at)),
         });
         // RFC 5280 §5.3.1: the reason code is omitted rather than given as "unspecified".
         if (r.revocation_reason) {
@@ -83,8 +86,7 @@ export async function publishCrl(db: Sequelize, kek: Kek, ca: CaRow): Promise<Bu
         new pkijs.Extension({ extnID: EXT.crlNumber, critical: false, extnValue: new asn1js.Integer({ value: Number(number) }).toBER(false) }),
       ],
     });
-    await crl.sign(await toSigningKey(key), hashFor(algorithmOf(key)));
-    const der = Buffer.from(crl.toSchema(true).toBER(false));
+    const der = signSigned(crl, key);
     await db.query('INSERT INTO signer_crls (ca_id, crl_number, this_update, next_update, der) VALUES ($1, $2, $3, $4, $5)', { bind: [ca.id, number, thisUpdate, nextUpdate, der], transaction: t });
     return der;
   });

@@ -1,9 +1,12 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { InvalidInputError } from '../core/errors.js';
 import { certificateBytes, certificateFromBytes } from './certificate-bytes.js';
 import { pemBlocks } from './cms/keys.js';
-import { algorithmOf, hashFor, toSigningKey } from './keys.js';
+import { checkSerial, checkTbsProfile } from './issuance-rules.js';
+import { signSigned, x509Time } from './x509-sign.js';
 
 /** X.509 building blocks: everything here is pure apart from the signature. */
 export const EKU = {
@@ -30,6 +33,7 @@ export const EXT = {
   certificatePolicies: '2.5.29.32',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
+  nameConstraints: '2.5.29.30',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
 } as const;
@@ -91,30 +95,65 @@ export interface CertificateSpec {
   ocspUrl?: string;
   caIssuersUrl?: string;
   ocspNoCheck?: boolean;
+  /** CA certificates only: the name spaces below this CA (RFC 5280 §4.2.1.10). */
+  nameConstraints?: { permitted?: ConstraintBase[]; excluded?: ConstraintBase[] };
 }
 
-export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Certificate> {
-  const cert = new pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(spec.serial ?? randomSerial()).buffer });
-  cert.subject = spec.subject;
-  cert.issuer = spec.issuer ? spec.issuer.subject : spec.subject;
-  cert.notBefore.value = spec.notBefore;
-  cert.notAfter.value = spec.notAfter;
-  cert.subjectPublicKeyInfo = spec.publicKeyInfo;
+/** A name-constraint base (RFC 5280 §4.2.1.10); `ip` is CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32. */
+export type ConstraintBase = { dns: string } | { email: string } | { uri: string } | { ip: string } | { directoryName: pkijs.RelativeDistinguishedNames };
 
+function ipBytes(address: string): number[] | undefined {
+  if (isIPv4(address)) return address.split('.').map(Number);
+  if (!isIPv6(address) || address.includes('.')) return undefined;
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
+  return all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]);
+}
+
+/** Address and mask octets of a CIDR block, as iPAddress in a name constraint carries them. */
+export function cidrBytes(cidr: string): Uint8Array {
+  const [address, prefix] = cidr.split('/');
+  const bytes = address === undefined ? undefined : ipBytes(address);
+  const bits = Number(prefix);
+  if (!bytes || prefix === undefined || !/^\d+$/.test(prefix) || bits > bytes.length * 8) {
+    throw new InvalidInputError('nameConstraints.ip', 'an IPv4 or IPv6 block such as 10.0.0.0/8', 'một dải IPv4 hoặc IPv6, ví dụ 10.0.0.0/8', cidr);
+  }
+  const mask = bytes.map((_, i) => (0xff << (8 - Math.min(8, Math.max(0, bits - i * 8)))) & 0xff);
+  return Uint8Array.from([...bytes.map((b, i) => b & mask[i]!), ...mask]);
+}
+
+function generalName(base: ConstraintBase): pkijs.GeneralName {
+  if ('dns' in base) return new pkijs.GeneralName({ type: 2, value: base.dns });
+  if ('email' in base) return new pkijs.GeneralName({ type: 1, value: base.email });
+  if ('uri' in base) return new pkijs.GeneralName({ type: 6, value: base.uri });
+  if ('ip' in base) return new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: cidrBytes(base.ip).buffer as ArrayBuffer }) });
+  return new pkijs.GeneralName({ type: 4, value: base.directoryName });
+}
+
+function nameConstraintsExtension(nc: NonNullable<CertificateSpec['nameConstraints']>): pkijs.Extension {
+  const subtrees = (bases: ConstraintBase[] | undefined) => (bases?.length ? bases.map((b) => new pkijs.GeneralSubtree({ base: generalName(b) })) : undefined);
+  const value = new pkijs.NameConstraints({ permittedSubtrees: subtrees(nc.permitted), excludedSubtrees: subtrees(nc.excluded) });
+  // RFC 5280 §4.2.1.10: conforming CAs MUST mark this extension as critical.
+  return ext(EXT.nameConstraints, true, value);
+}
+
+function extensionsFor(spec: CertificateSpec, issuerKeyId: Buffer): pkijs.Extension[] {
   const extensions: pkijs.Extension[] = [];
   if (spec.ca) extensions.push(ext(EXT.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: spec.ca.pathLength })));
   else extensions.push(ext(EXT.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })));
   extensions.push(ext(EXT.keyUsage, true, keyUsageBits(spec.keyUsage)));
-  if (spec.extendedKeyUsage?.length) {
+  if (spec.extendedKeyUsage) {
+    // An empty list still writes the extension so that the profile rules refuse it (§4.2.1.12).
     extensions.push(ext(EXT.extKeyUsage, spec.extendedKeyUsageCritical ?? false, new pkijs.ExtKeyUsage({ keyPurposes: spec.extendedKeyUsage.map((e) => EKU[e]) })));
   }
   extensions.push(ext(EXT.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: new Uint8Array(keyIdentifier(spec.publicKeyInfo)).buffer })));
-  const issuerKeyId = spec.issuer ? subjectKeyIdentifierOf(spec.issuer) : keyIdentifier(spec.publicKeyInfo);
   extensions.push(ext(EXT.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(issuerKeyId).buffer }) })));
   const altNames = [...(spec.emails ?? []).map((value) => new pkijs.GeneralName({ type: 1, value })), ...(spec.dnsNames ?? []).map((value) => new pkijs.GeneralName({ type: 2, value }))];
-  if (altNames.length) extensions.push(ext(EXT.subjectAltName, false, new pkijs.GeneralNames({ names: altNames })));
+  // §4.1.2.6: with an empty subject the names live in the SAN alone, which must then be critical.
+  if (altNames.length) extensions.push(ext(EXT.subjectAltName, spec.subject.typesAndValues.length === 0, new pkijs.GeneralNames({ names: altNames })));
+  if (spec.nameConstraints) extensions.push(nameConstraintsExtension(spec.nameConstraints));
   if (spec.policies?.length) {
     extensions.push(ext(EXT.certificatePolicies, false, new pkijs.CertificatePolicies({ certificatePolicies: spec.policies.map((policyIdentifier) => new pkijs.PolicyInformation({ policyIdentifier })) })));
   }
@@ -126,11 +165,28 @@ export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Cer
   if (spec.caIssuersUrl) access.push(new pkijs.AccessDescription({ accessMethod: '1.3.6.1.5.5.7.48.2', accessLocation: uri(spec.caIssuersUrl) }));
   if (access.length) extensions.push(ext(EXT.authorityInfoAccess, false, new pkijs.InfoAccess({ accessDescriptions: access })));
   if (spec.ocspNoCheck) extensions.push(ext(EXT.ocspNoCheck, false, new asn1js.Null()));
-  cert.extensions = extensions;
+  return extensions;
+}
 
-  const algorithm = algorithmOf(spec.signingKey);
-  await cert.sign(await toSigningKey(spec.signingKey), hashFor(algorithm));
-  return cert;
+/**
+ * Builds, checks (signer/issuance-rules.ts, on the exact bytes to be signed) and signs a
+ * certificate; returns it parsed from the DER it was issued as.
+ */
+export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Certificate> {
+  const serial = spec.serial ?? randomSerial();
+  checkSerial(serial);
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(serial).buffer });
+  cert.subject = spec.subject;
+  cert.issuer = spec.issuer ? spec.issuer.subject : spec.subject;
+  cert.notBefore = x509Time(spec.notBefore);
+  cert.notAfter = x509Time(spec.notAfter);
+  cert.subjectPublicKeyInfo = spec.publicKeyInfo;
+  const issuerKeyId = spec.issuer ? subjectKeyIdentifierOf(spec.issuer) : keyIdentifier(spec.publicKeyInfo);
+  cert.extensions = extensionsFor(spec, issuerKeyId);
+  const profile = { issuerKeyId, subjectKeyId: keyIdentifier(spec.publicKeyInfo) };
+  return certificateFromDer(signSigned(cert, spec.signingKey, (tbs) => checkTbsProfile(tbs, profile)));
 }
 
 /**
