@@ -3,6 +3,7 @@ import { hash as argon2Hash, verify as argon2Verify, Algorithm } from '@node-rs/
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Migration } from '../core/db.js';
 import { audit } from '../core/audit.js';
+import { inTransaction } from '../core/sql.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { parseSize } from '../core/config.js';
 
@@ -210,8 +211,7 @@ export async function addMailbox(
     );
     await audit(db, { ...(opts.by ?? SYSTEM), action: 'mailbox.create', target: address, after: { displayName, quotaBytes } }, t);
   };
-  if (opts.transaction) await run(opts.transaction);
-  else await db.transaction(run);
+  await inTransaction(db, run, opts.transaction);
   return { address, password: generated };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Migration } from './db.js';
+import { selectPage, selectRows, type Page } from './sql.js';
 
 /**
  * Append-only audit log shared by every module (admin and signer both write here, so it lives below
@@ -148,4 +149,43 @@ export async function verifyAuditChain(db: Sequelize): Promise<AuditVerification
     return { ok: false, checked: rows.length, firstBadId: head ? Number(head.last_id) : undefined, problem: 'entries at the end of the log were deleted (the chain head does not match the last entry)' };
   }
   return { ok: true, checked: rows.length };
+}
+
+/** An audit search: exact actor and action, target prefix, time range [from, to). Empty values match everything. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+}
+
+export type AuditRow = { id: number; at: string; actor: string; action: string; target: string | null; before: unknown; after: unknown; ip: string | null };
+
+function auditWhere(f: AuditFilter): { sql: string; bind: string[] } {
+  const clauses: string[] = [];
+  const bind: string[] = [];
+  const add = (sql: string, v: string | undefined) => {
+    if (v === undefined || v === '') return;
+    bind.push(v);
+    clauses.push(sql.replace('?', `$${bind.length}`));
+  };
+  add('actor = ?', f.actor);
+  add('action = ?', f.action);
+  add(`target LIKE ? || '%'`, f.target);
+  add('at >= ?::timestamptz', f.from);
+  add('at < ?::timestamptz', f.to);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', bind };
+}
+
+/** One page of matching entries, newest first (the admin audit screen). */
+export async function pageAuditEntries(db: Sequelize, filter: AuditFilter, page: number, pageSize: number): Promise<Page<AuditRow>> {
+  const w = auditWhere(filter);
+  return selectPage<AuditRow>(db, { columns: 'id, at, actor, action, target, before, after, ip', from: `FROM audit_entries ${w.sql}`, orderBy: 'id DESC', bind: w.bind, page, pageSize });
+}
+
+/** Every matching entry in chain order with its hashes, so an export can be checked against the chain. */
+export async function exportAuditEntries(db: Sequelize, filter: AuditFilter): Promise<Array<AuditRow & { prev_hash: string; hash: string }>> {
+  const w = auditWhere(filter);
+  return selectRows(db, `SELECT id, at, actor, action, target, before, after, ip, prev_hash, hash FROM audit_entries ${w.sql} ORDER BY id`, w.bind);
 }

@@ -1,5 +1,6 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { preparedQuery } from '../core/db.js';
+import { selectRows } from '../core/sql.js';
 
 /**
  * The NOTIFY channel on which a mailbox whose stored bytes cross its quota, either way, is announced
@@ -26,6 +27,6 @@ export async function mailboxOverQuota(db: Sequelize, address: string): Promise<
 }
 
 export async function mailboxUsage(db: Sequelize): Promise<Array<{ username: string; bytes: number; messages: number; lastLogin: Date | null }>> {
-  const rows = await db.query<{ username: string; bytes: string; messages: string; last_login: string | null }>('SELECT username, bytes, messages, last_login FROM mailstore_usage', { type: QueryTypes.SELECT });
+  const rows = await selectRows<{ username: string; bytes: string; messages: string; last_login: string | null }>(db, 'SELECT username, bytes, messages, last_login FROM mailstore_usage');
   return rows.map((r) => ({ username: r.username, bytes: Number(r.bytes), messages: Number(r.messages), lastLogin: r.last_login ? new Date(Number(r.last_login) * 1000) : null }));
 }

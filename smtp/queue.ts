@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { selectOne } from '../core/sql.js';
 
 /**
  * The durable outbound queue. A message is a committed row before anyone is told 250; workers take due
@@ -92,9 +93,9 @@ export async function finishAttempt(db: Sequelize, jobId: number, retryInSeconds
 }
 
 export async function queueStats(db: Sequelize): Promise<{ queued: number; deferred: number; oldest: Date | null }> {
-  const [row] = await db.query<{ queued: number; deferred: number; oldest: Date | null }>(
+  const row = await selectOne<{ queued: number; deferred: number; oldest: Date | null }>(
+    db,
     `SELECT count(*)::int AS queued, count(*) FILTER (WHERE attempts > 0)::int AS deferred, min(created_at) AS oldest FROM smtp_queue WHERE status = 'queued'`,
-    { type: QueryTypes.SELECT },
   );
-  return row;
+  return row!;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { QueryTypes } from 'sequelize';
 import { NotFoundError } from '../../core/errors.js';
+import { selectPage } from '../../core/sql.js';
 import { scopeFilter, scopeOf } from '../roles.js';
 import { addAgency, getAgency, moveAgency, LEVELS } from '../agencies.js';
 import { agencyPath, byRequest, pageQuery, type AdminRouteOptions } from './context.js';
@@ -12,13 +12,14 @@ export function agencyRoutes(app: FastifyInstance, opts: AdminRouteOptions): voi
   app.get('/api/admin/agencies', { schema: { querystring: pageQuery }, config: { access: { action: 'agency.read', targets: async () => [] } } }, async (req) => {
     const { page, pageSize } = req.query as { page: number; pageSize: number };
     const f = scopeFilter(scopeOf(req.principal!, 'agency.read'), 'a.path', 1);
-    const items = await db.query(
-      `SELECT a.code, a.name, a.level, p.code AS parent, a.path FROM agencies a LEFT JOIN agencies p ON p.id = a.parent_id
-       WHERE ${f.sql} ORDER BY a.path LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-      { bind: f.bind, type: QueryTypes.SELECT },
-    );
-    const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM agencies a WHERE ${f.sql}`, { bind: f.bind, type: QueryTypes.SELECT });
-    return { items, total, page, pageSize };
+    return selectPage(db, {
+      columns: 'a.code, a.name, a.level, p.code AS parent, a.path',
+      from: `FROM agencies a LEFT JOIN agencies p ON p.id = a.parent_id WHERE ${f.sql}`,
+      orderBy: 'a.path',
+      bind: f.bind,
+      page,
+      pageSize,
+    });
   });
 
   app.get('/api/admin/agencies/:code', { config: { access: { action: 'agency.read', targets: async (req) => [await agencyPath(db, (req.params as any).code)] } } }, async (req) => {

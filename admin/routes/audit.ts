@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { QueryTypes } from 'sequelize';
+import { exportAuditEntries, pageAuditEntries, type AuditFilter } from '../../core/audit.js';
 import { csvDocument } from '../csv.js';
 import { pageQuery, type AdminRouteOptions } from './context.js';
 
@@ -13,45 +13,22 @@ const auditQuery = {
   additionalProperties: false,
 } as const;
 
-/** Audit search: exact actor/action, target prefix, time range. */
-const auditWhere = (q: Record<string, string | undefined>) => {
-  const clauses: string[] = [];
-  const bind: string[] = [];
-  const add = (sql: string, v: string | undefined) => {
-    if (v === undefined || v === '') return;
-    bind.push(v);
-    clauses.push(sql.replace('?', `$${bind.length}`));
-  };
-  add('actor = ?', q.actor);
-  add('action = ?', q.action);
-  add(`target LIKE ? || '%'`, q.target);
-  add('at >= ?::timestamptz', q.from);
-  add('at < ?::timestamptz', q.to);
-  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', bind };
-};
+const EXPORT_COLUMNS = ['id', 'at', 'actor', 'action', 'target', 'before', 'after', 'ip', 'prev_hash', 'hash'] as const;
 
-/** The audit trail: a paged search and a CSV export with the hash chain. */
+/** The audit trail (core owns the table): a paged search and a CSV export with the hash chain. */
 export function auditRoutes(app: FastifyInstance, opts: AdminRouteOptions): void {
   const { db } = opts;
 
   app.get('/api/admin/audit', { schema: { querystring: auditQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req) => {
-    const q = req.query as any;
-    const w = auditWhere(q);
-    const items = await db.query(
-      `SELECT id, at, actor, action, target, before, after, ip FROM audit_entries ${w.sql} ORDER BY id DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-      { bind: w.bind, type: QueryTypes.SELECT },
-    );
-    const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM audit_entries ${w.sql}`, { bind: w.bind, type: QueryTypes.SELECT });
-    return { items, total, page: q.page, pageSize: q.pageSize };
+    const q = req.query as AuditFilter & { page: number; pageSize: number };
+    return pageAuditEntries(db, q, q.page, q.pageSize);
   });
 
   app.get('/api/admin/audit/export', { schema: { querystring: auditQuery }, config: { access: { action: 'audit.read', targets: async () => [null] } } }, async (req, reply) => {
-    const w = auditWhere(req.query as any);
-    const rows = await db.query<any>(`SELECT id, at, actor, action, target, before, after, ip, prev_hash, hash FROM audit_entries ${w.sql} ORDER BY id`, { bind: w.bind, type: QueryTypes.SELECT });
-    const header = ['id', 'at', 'actor', 'action', 'target', 'before', 'after', 'ip', 'prev_hash', 'hash'];
+    const rows = await exportAuditEntries(db, req.query as AuditFilter);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="govmail-audit.csv"')
-      .send(csvDocument(header, rows.map((r) => header.map((k) => r[k]))));
+      .send(csvDocument([...EXPORT_COLUMNS], rows.map((r) => EXPORT_COLUMNS.map((k) => r[k]))));
   });
 }

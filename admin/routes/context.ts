@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { selectOne } from '../../core/sql.js';
 import type { Action, Principal } from '../roles.js';
 import { getAgency } from '../agencies.js';
 import type { UsageSources } from '../reports.js';
@@ -39,10 +40,7 @@ export async function agencyPath(db: Sequelize, code: string | undefined): Promi
 }
 
 export async function mailboxAgencyPath(db: Sequelize, address: string): Promise<string | null> {
-  const [row] = await db.query<{ path: string | null }>(
-    'SELECT a.path FROM mailboxes m LEFT JOIN agencies a ON a.id = m.agency_id WHERE m.address = $1',
-    { bind: [address.toLowerCase()], type: QueryTypes.SELECT },
-  );
+  const row = await selectOne<{ path: string | null }>(db, 'SELECT a.path FROM mailboxes m LEFT JOIN agencies a ON a.id = m.agency_id WHERE m.address = $1', [address.toLowerCase()]);
   return row?.path ?? null;
 }
 

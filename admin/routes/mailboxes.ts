@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { QueryTypes } from 'sequelize';
 import { NotFoundError } from '../../core/errors.js';
+import { selectPage } from '../../core/sql.js';
 import { scopeFilter, scopeOf } from '../roles.js';
 import { getAgency } from '../agencies.js';
 import { addDomain, addMailbox, setMailboxActive, normaliseAddress } from '../directory.js';
@@ -31,13 +31,14 @@ export function mailboxRoutes(app: FastifyInstance, opts: AdminRouteOptions): vo
     const bind = agency ? [...f.bind, agency] : f.bind;
     // A mailbox outside every agency is visible only to system-wide roles (the filter is then 'true').
     const from = `FROM mailboxes m LEFT JOIN agencies a ON a.id = m.agency_id WHERE (${f.sql === 'true' ? 'true' : `a.path IS NOT NULL AND ${f.sql}`}) ${agencyClause}`;
-    const items = await db.query(
-      `SELECT m.address, m.display_name AS "displayName", m.kind, m.position, m.active, a.code AS agency, m.quota_bytes AS "quotaBytes" ${from}
-       ORDER BY m.address LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-      { bind, type: QueryTypes.SELECT },
-    );
-    const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total ${from}`, { bind, type: QueryTypes.SELECT });
-    return { items, total, page, pageSize };
+    return selectPage(db, {
+      columns: 'm.address, m.display_name AS "displayName", m.kind, m.position, m.active, a.code AS agency, m.quota_bytes AS "quotaBytes"',
+      from,
+      orderBy: 'm.address',
+      bind,
+      page,
+      pageSize,
+    });
   });
 
   app.post('/api/admin/mailboxes', {

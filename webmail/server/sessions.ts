@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { selectOne, selectRows } from '../../core/sql.js';
 
 /**
  * Webmail sessions in PostgreSQL, so every node sees a sign-out at once. The cookie carries a random
@@ -50,8 +51,7 @@ export async function createSession(
 }
 
 async function aliveById(db: Sequelize, id: string): Promise<WebmailSession | undefined> {
-  const [row] = await db.query<WebmailSession>(`SELECT ${COLUMNS} FROM webmail_sessions WHERE id = $1 AND ${ALIVE}`, { bind: [id], type: QueryTypes.SELECT });
-  return row;
+  return selectOne<WebmailSession>(db, `SELECT ${COLUMNS} FROM webmail_sessions WHERE id = $1 AND ${ALIVE}`, [id]);
 }
 
 /** The live session for a cookie token, its idle clock restarted; undefined when unknown or expired. */
@@ -80,10 +80,7 @@ export async function deleteSessionOf(db: Sequelize, mailbox: string, id: string
 }
 
 export async function listSessions(db: Sequelize, mailbox: string): Promise<WebmailSession[]> {
-  return db.query<WebmailSession>(`SELECT ${COLUMNS} FROM webmail_sessions WHERE mailbox = $1 AND totp_verified AND ${ALIVE} ORDER BY last_seen_at DESC`, {
-    bind: [mailbox],
-    type: QueryTypes.SELECT,
-  });
+  return selectRows<WebmailSession>(db, `SELECT ${COLUMNS} FROM webmail_sessions WHERE mailbox = $1 AND totp_verified AND ${ALIVE} ORDER BY last_seen_at DESC`, [mailbox]);
 }
 
 /**
@@ -91,7 +88,7 @@ export async function listSessions(db: Sequelize, mailbox: string): Promise<Webm
  * TOTP code, opened with the old password), and this one may read mail again. Returns the ended ids.
  */
 export async function passwordChanged(db: Sequelize, mailbox: string, keepId: string): Promise<string[]> {
-  const ended = await db.query<{ id: string }>('DELETE FROM webmail_sessions WHERE mailbox = $1 AND id <> $2 RETURNING id', { bind: [mailbox, keepId], type: QueryTypes.SELECT });
+  const ended = await selectRows<{ id: string }>(db, 'DELETE FROM webmail_sessions WHERE mailbox = $1 AND id <> $2 RETURNING id', [mailbox, keepId]);
   await db.query('UPDATE webmail_sessions SET must_change_password = false WHERE id = $1', { bind: [keepId] });
   return ended.map((r) => r.id);
 }
