@@ -4,11 +4,13 @@
  *   1. CMS detached signatures/s (signCms, 4 KiB content) vs node:crypto sign/s of the same key;
  *   2. RFC 5280 path validations/s (root → intermediate → leaf) vs node:crypto verify/s;
  *   3. OCSP responses/s over HTTP (fresh signature per request: nonce) vs GET /pki/ca/issuing.crt;
- *   4. RFC 3161 time-stamp tokens/s: POST /pki/tsa over HTTP and the in-process localTimestamper.
+ *   4. RFC 3161 time-stamp tokens/s: POST /pki/tsa over HTTP and the in-process localTimestamper;
+ *   5. same-named mazes (issue #14): time per answer of validatePath next to `openssl verify` on the
+ *      same files, openssl spawned once per answer (its process start is included in its figure).
  * Every measurement runs a, b, a, b for a fixed duration and the best round is reported.
  * Figures only: nothing here asserts a timing. A broken setup (invalid path, failed OCSP) exits non-zero.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -26,6 +28,7 @@ import { loadKek } from '../core/kek.js';
 import { allMigrations } from '../cli/migrations.js';
 import { activeIssuingCa, caChain, getProfile, initCa, issueCertificate, localTimestamper, parseSubject, parseTimeStampResp, pem, pkiRoutes, toDer } from '../signer/index.js';
 import { bestOf2, fmt, rate, ratio } from './measure.js';
+import { CA_EXTS, LEAF_EXTS, certDer, cn, newKey, parse, rootCa, toPem, type Key } from '../test/support/pathvalidation-certs.js';
 
 // Quiet the service logger (migrations, postgres) unless asked; it is created lazily, after this line.
 process.env.GOVMAIL_LOG_LEVEL ??= 'warn';
@@ -173,6 +176,63 @@ async function benchCrypto(p: Pki): Promise<CryptoResult> {
     'validate+CRL': () => rate(SECONDS, 1, () => validatePath(withCrl)),
   });
   return { name: p.name, raw: sign.raw!, cms: sign.cms!, cmsConc: sign[`cms×${CONCURRENCY}`]!, verify: val['raw verify'], validate: val.validate, validateCrl: val['validate+CRL'] };
+}
+
+// ───────────────────────────── 5: same-named mazes ─────────────────────────────
+
+interface MazeResult {
+  name: string;
+  oursMs: number;
+  /** the same inputs parsed once: the validation alone */
+  validateMs: number;
+  ours: string;
+  checks: number;
+  opensslMs: number;
+  openssl: string;
+}
+
+/** `count` CAs all named "Maze CA" without key identifiers; `real` of them form a path to the root. */
+function makeMaze(count: number, real: number): { root: Buffer; pool: Buffer[]; leaf: Buffer } {
+  const root = rootCa('Maze Root');
+  const name = cn('Maze CA');
+  const keys: Key[] = Array.from({ length: count }, () => newKey());
+  const stray = newKey();
+  const pool = keys.map((key, i) => {
+    // keys[0] signs the leaf; keys[i+1] signs keys[i]; the last real one is signed by the root.
+    const top = real > 0 && i === real - 1;
+    return certDer({ subject: name, issuer: top ? root.name : name, key, signer: top ? root.key : (keys[i + 1] ?? stray), exts: CA_EXTS() });
+  });
+  const leaf = certDer({ subject: cn('Leaf'), issuer: name, key: newKey(), signer: keys[0]!, exts: LEAF_EXTS });
+  return { root: root.der, pool: real > 0 ? [...pool.slice(real), ...pool.slice(0, real).reverse()] : pool, leaf };
+}
+
+async function benchMaze(name: string, count: number, real: number, runs = 10): Promise<MazeResult> {
+  const m = makeMaze(count, real);
+  const dir = tmp('govmail-maze-');
+  writeFileSync(path.join(dir, 'root.pem'), toPem(m.root));
+  writeFileSync(path.join(dir, 'pool.pem'), m.pool.map(toPem).join(''));
+  writeFileSync(path.join(dir, 'leaf.pem'), toPem(m.leaf));
+  const input: PathValidationInput = { leaf: parse(m.leaf), trustAnchors: [parse(m.root)], untrusted: m.pool.map(parse), checkRevocation: false };
+  let ours = '';
+  let checks = 0;
+  let t0 = performance.now();
+  for (let i = 0; i < runs; i++) {
+    // Fresh pkijs objects each time: nothing decoded or verified is carried over between answers.
+    const r = await validatePath({ ...input, leaf: parse(m.leaf), untrusted: m.pool.map(parse) });
+    ours = `${r.status} ${r.code}`;
+    checks = r.signatureChecks ?? 0;
+  }
+  const oursMs = (performance.now() - t0) / runs;
+  t0 = performance.now();
+  for (let i = 0; i < runs; i++) await validatePath(input);
+  const validateMs = (performance.now() - t0) / runs;
+  let openssl = '';
+  t0 = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync('openssl', ['verify', '-CAfile', 'root.pem', '-untrusted', 'pool.pem', 'leaf.pem'], { cwd: dir, encoding: 'utf8' });
+    openssl = r.status === 0 ? 'OK' : (`${r.stdout}${r.stderr}`.match(/error \d+ at \d+ depth lookup: [^\n]*/)?.[0] ?? `exit ${r.status}`);
+  }
+  return { name, oursMs, validateMs, ours, checks, opensslMs: (performance.now() - t0) / runs, openssl };
 }
 
 // ───────────────────────────── 3: OCSP over HTTP ─────────────────────────────
@@ -337,6 +397,10 @@ try {
   const pkis = [makePki('RSA-2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']), makePki('P-256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'])];
   const crypto: CryptoResult[] = [];
   for (const p of pkis) crypto.push(await benchCrypto(p));
+  const mazes = [
+    await benchMaze('maze 60, no path', 60, 0),
+    await benchMaze('maze 30 + path of 3', 30, 3),
+  ];
   const { ocsp, baseline, tsaHttp, tsaLocal } = await benchOcsp();
 
   const L = 27;
@@ -348,6 +412,9 @@ try {
   for (const c of crypto) {
     console.log(`${pad(`path validate ${c.name}`, L)}: ${fmt(c.validate).padStart(6)}/s   raw verify ${fmt(c.verify).padStart(6)}/s ÷ 2 = ${fmt(c.verify / 2).padStart(6)}/s   ratio ${ratio(c.validate / (c.verify / 2))}`);
     console.log(`${pad(`path validate ${c.name} +CRL`, L)}: ${fmt(c.validateCrl).padStart(6)}/s   raw verify ${fmt(c.verify).padStart(6)}/s ÷ 4 = ${fmt(c.verify / 4).padStart(6)}/s   ratio ${ratio(c.validateCrl / (c.verify / 4))}`);
+  }
+  for (const m of mazes) {
+    console.log(`${pad(m.name, L)}: ${m.oursMs.toFixed(1).padStart(6)} ms/answer from DER (${m.validateMs.toFixed(1)} ms parsed once; ${m.ours}, ${m.checks} signature checks)   openssl verify ${m.opensslMs.toFixed(1)} ms/answer incl. process start (${m.openssl})`);
   }
   console.log(`${pad('ocsp over HTTP', L)}: ${fmt(ocsp).padStart(6)}/s   (target ≥ 2000/s)   baseline GET ca cert ${fmt(baseline)}/s   ratio ${ratio(ocsp / baseline)}`);
   console.log(`${pad('tsa tokens over HTTP', L)}: ${fmt(tsaHttp).padStart(6)}/s   baseline GET ca cert ${fmt(baseline)}/s   ratio ${ratio(tsaHttp / baseline)}`);

@@ -35,20 +35,13 @@ export class BudgetExhausted extends Error {
   }
 }
 
-const keyIds = new WeakMap<Uint8Array, string>();
-
-function keyId(spkiDer: Uint8Array): string {
-  let id = keyIds.get(spkiDer);
-  if (!id) keyIds.set(spkiDer, (id = Buffer.from(spkiDer).toString('base64')));
-  return id;
-}
-
 export class Budget {
   readonly limits: PathLimits;
   signatureChecks = 0;
   private steps = 0;
   private readonly deadline: number;
-  private readonly memo = new Map<string, boolean>();
+  /** verdicts by key bytes (object identity: a CertInfo keeps its SPKI; inherited DSA keys are new) and child id */
+  private readonly memo = new Map<Uint8Array, Map<string, boolean>>();
 
   constructor(limits: Partial<PathLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -67,14 +60,15 @@ export class Budget {
 
   /** Does `key` verify the signature on `child`? Each (key, child) pair is verified once. */
   async verify(child: CertInfo, key: SigningKey): Promise<boolean> {
-    const memoKey = `${keyId(key.spkiDer)}|${child.id}`;
-    const hit = this.memo.get(memoKey);
+    let byChild = this.memo.get(key.spkiDer);
+    if (!byChild) this.memo.set(key.spkiDer, (byChild = new Map()));
+    const hit = byChild.get(child.id);
     if (hit !== undefined) return hit;
     this.checkTime();
     if (this.signatureChecks >= this.limits.maxSignatureChecks) throw new BudgetExhausted('signatures');
     this.signatureChecks++;
     const ok = await verifyCertSignature(child.cert, key);
-    this.memo.set(memoKey, ok);
+    byChild.set(child.id, ok);
     return ok;
   }
 }

@@ -1,7 +1,11 @@
 // Raw DER certificates for path-validation tests: every field is under the test's control, including
 // the ones a well-behaved library refuses to write (negative or 21-octet serials, duplicate
 // extensions, fractional-second times, empty subjects). ECDSA P-256 keys keep generation fast.
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { encodeTlv } from '../../signer/pathvalidation/der.js';
 import * as pkijs from 'pkijs';
 
@@ -192,4 +196,28 @@ export function crlDer(o: { issuer: Uint8Array; signer: Key; number?: bigint; th
   );
   const sig = sign('sha256', tbs, o.signer.privateKey);
   return Buffer.from(seq(tbs, ECDSA_SHA256, tlv(0x03, Uint8Array.of(0), sig)));
+}
+
+/**
+ * `openssl verify` on the given DER certificates at time `at` (OpenSSL's defaults plus `flags`):
+ * 'OK', or openssl's "error N at D depth lookup: ..." line.
+ */
+export function opensslVerify(o: { anchor: Uint8Array; untrusted: Uint8Array[]; leaf: Uint8Array; at: Date; flags?: string[] }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pv-openssl-'));
+  try {
+    writeFileSync(path.join(dir, 'anchor.pem'), toPem(o.anchor));
+    writeFileSync(path.join(dir, 'untrusted.pem'), o.untrusted.map(toPem).join(''));
+    writeFileSync(path.join(dir, 'leaf.pem'), toPem(o.leaf));
+    const untrusted = o.untrusted.length ? ['-untrusted', 'untrusted.pem'] : [];
+    const args = ['verify', ...(o.flags ?? []), '-attime', String(Math.floor(o.at.getTime() / 1000)), '-CAfile', 'anchor.pem', ...untrusted, 'leaf.pem'];
+    try {
+      execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      return 'OK';
+    } catch (e) {
+      const out = `${(e as { stdout?: Buffer }).stdout ?? ''}${(e as { stderr?: Buffer }).stderr ?? ''}`;
+      return out.match(/error \d+ at \d+ depth lookup: .*/)?.[0] ?? out.split('\n').slice(0, 2).join(' ');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

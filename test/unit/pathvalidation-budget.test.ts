@@ -1,12 +1,8 @@
 // Path building with a budget: same-named mazes without key identifiers, loops, depth and time
 // limits. The answers and the number of signature checks are asserted, never the time taken.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { validatePath } from '../../signer/pathvalidation/index.js';
-import { CA_EXTS, LEAF_EXTS, certDer, cn, newKey, parse, rootCa, toPem, type Key } from '../support/pathvalidation-certs.js';
+import { CA_EXTS, LEAF_EXTS, certDer, cn, newKey, opensslVerify, parse, rootCa, type Key } from '../support/pathvalidation-certs.js';
 
 const AT = new Date('2026-06-01T00:00:00Z');
 const MAZE = cn('Maze CA');
@@ -20,25 +16,7 @@ function sameNameCas(count: number, signedBy: (i: number, keys: Key[]) => Key): 
 
 const leafUnder = (signer: Key) => certDer({ subject: cn('Leaf'), issuer: MAZE, key: newKey(), signer, exts: LEAF_EXTS });
 
-/** 'OK', or openssl's error line. */
-function opensslVerdict(root: Buffer, untrusted: Buffer[], leaf: Buffer): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pv-maze-'));
-  try {
-    writeFileSync(path.join(dir, 'root.pem'), toPem(root));
-    writeFileSync(path.join(dir, 'untrusted.pem'), untrusted.map(toPem).join(''));
-    writeFileSync(path.join(dir, 'leaf.pem'), toPem(leaf));
-    const attime = String(Math.floor(AT.getTime() / 1000));
-    try {
-      execFileSync('openssl', ['verify', '-attime', attime, '-CAfile', 'root.pem', '-untrusted', 'untrusted.pem', 'leaf.pem'], { cwd: dir, stdio: 'pipe' });
-      return 'OK';
-    } catch (e) {
-      const out = String((e as { stdout?: Buffer }).stdout ?? '') + String((e as { stderr?: Buffer }).stderr ?? '');
-      return out.match(/error \d+ at \d+ depth lookup: .*/)?.[0] ?? out;
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const opensslVerdict = (root: Buffer, untrusted: Buffer[], leaf: Buffer) => opensslVerify({ anchor: root, untrusted, leaf, at: AT });
 
 describe('path validation budget', function () {
   this.timeout(20_000);
