@@ -117,8 +117,13 @@ const akiKeyId = (aki: Der) => aki.kids.find((k) => isCtx(k, 0))?.content;
 
 export function checkTbsProfile(tbs: Uint8Array, ctx: ProfileContext): void {
   const fields = parseDer(tbs).kids;
-  const [, serial, , , validity, subject] = fields;
+  const [, serial, , issuer, validity, subject] = fields;
   checkSerial(serial!.content);
+  for (const [name, field] of [['issuer', issuer!], ['subject', subject!]] as const) {
+    if (field.kids.some((rdn) => !rdn.kids.length)) {
+      throw new CertificateProfileError('§4.1.2.4', `${name} holds an empty RelativeDistinguishedName; expected at least one attribute in each`, `${name} có RelativeDistinguishedName rỗng; mỗi RDN cần ít nhất một thuộc tính`);
+    }
+  }
   checkValidityTime(validity!.kids[0]!, 'notBefore');
   checkValidityTime(validity!.kids[1]!, 'notAfter');
 

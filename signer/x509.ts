@@ -178,8 +178,10 @@ export async function buildCertificate(spec: CertificateSpec): Promise<pkijs.Cer
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ valueHex: new Uint8Array(serial).buffer });
-  cert.subject = spec.subject;
-  cert.issuer = spec.issuer ? spec.issuer.subject : spec.subject;
+  // pkijs writes a Name without attributes as SEQUENCE { SET {} }, an empty RDN; RFC 5280 wants SEQUENCE {}.
+  const subject = spec.subject.typesAndValues.length ? spec.subject : pkijs.RelativeDistinguishedNames.fromBER(Uint8Array.of(0x30, 0));
+  cert.subject = subject;
+  cert.issuer = spec.issuer ? spec.issuer.subject : subject;
   cert.notBefore = x509Time(spec.notBefore);
   cert.notAfter = x509Time(spec.notAfter);
   cert.subjectPublicKeyInfo = spec.publicKeyInfo;
