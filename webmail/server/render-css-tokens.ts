@@ -31,209 +31,216 @@ function preprocess(css: string): string[] {
 }
 
 export function tokenizeCss(css: string): CssToken[] {
-  const s = preprocess(css);
-  let i = 0;
+  const r: Reader = { s: preprocess(css), i: 0 };
   const out: CssToken[] = [];
+  while (r.i < r.s.length) out.push(nextToken(r));
+  return out;
+}
 
-  const startsIdent = (a = s[i], b = s[i + 1], c = s[i + 2]): boolean => {
-    if (a === '-') return isNameStart(b) || b === '-' || isValidEscape(b, c);
-    if (isNameStart(a)) return true;
-    return isValidEscape(a, b);
-  };
-  const startsNumber = (a = s[i], b = s[i + 1], c = s[i + 2]): boolean => {
-    if (a === '+' || a === '-') return isDigit(b) || (b === '.' && isDigit(c));
-    if (a === '.') return isDigit(b);
-    return isDigit(a);
-  };
-  // §4.3.7, called with i just after the backslash.
-  const consumeEscape = (): string => {
-    if (i >= s.length) return '\uFFFD';
-    if (isHex(s[i])) {
-      let hex = '';
-      while (hex.length < 6 && isHex(s[i])) hex += s[i++];
-      if (isWhitespace(s[i])) i++;
-      const n = parseInt(hex, 16);
-      return n === 0 || (n >= 0xd800 && n <= 0xdfff) || n > 0x10ffff ? '\uFFFD' : String.fromCodePoint(n);
+/** The input as code points and the position of the next one to read. */
+interface Reader {
+  s: string[];
+  i: number;
+}
+
+function startsIdent(r: Reader, a = r.s[r.i], b = r.s[r.i + 1], c = r.s[r.i + 2]): boolean {
+  if (a === '-') return isNameStart(b) || b === '-' || isValidEscape(b, c);
+  if (isNameStart(a)) return true;
+  return isValidEscape(a, b);
+}
+function startsNumber(r: Reader, a = r.s[r.i], b = r.s[r.i + 1], c = r.s[r.i + 2]): boolean {
+  if (a === '+' || a === '-') return isDigit(b) || (b === '.' && isDigit(c));
+  if (a === '.') return isDigit(b);
+  return isDigit(a);
+}
+// §4.3.7, called with the reader just after the backslash.
+function consumeEscape(r: Reader): string {
+  if (r.i >= r.s.length) return '\uFFFD';
+  if (isHex(r.s[r.i])) {
+    let hex = '';
+    while (hex.length < 6 && isHex(r.s[r.i])) hex += r.s[r.i++];
+    if (isWhitespace(r.s[r.i])) r.i++;
+    const n = parseInt(hex, 16);
+    return n === 0 || (n >= 0xd800 && n <= 0xdfff) || n > 0x10ffff ? '\uFFFD' : String.fromCodePoint(n);
+  }
+  return r.s[r.i++];
+}
+function consumeName(r: Reader): string {
+  let name = '';
+  for (;;) {
+    if (isName(r.s[r.i])) name += r.s[r.i++];
+    else if (isValidEscape(r.s[r.i], r.s[r.i + 1])) {
+      r.i++;
+      name += consumeEscape(r);
+    } else return name;
+  }
+}
+function consumeNumberRepr(r: Reader): string {
+  let repr = '';
+  if (r.s[r.i] === '+' || r.s[r.i] === '-') repr += r.s[r.i++];
+  while (isDigit(r.s[r.i])) repr += r.s[r.i++];
+  if (r.s[r.i] === '.' && isDigit(r.s[r.i + 1])) {
+    repr += r.s[r.i++];
+    while (isDigit(r.s[r.i])) repr += r.s[r.i++];
+  }
+  if ((r.s[r.i] === 'e' || r.s[r.i] === 'E') && (isDigit(r.s[r.i + 1]) || ((r.s[r.i + 1] === '+' || r.s[r.i + 1] === '-') && isDigit(r.s[r.i + 2])))) {
+    repr += r.s[r.i++] + r.s[r.i++];
+    while (isDigit(r.s[r.i])) repr += r.s[r.i++];
+  }
+  return repr;
+}
+function consumeNumeric(r: Reader): CssToken {
+  const repr = consumeNumberRepr(r);
+  if (startsIdent(r)) return { type: 'dimension', repr, unit: consumeName(r) };
+  if (r.s[r.i] === '%') {
+    r.i++;
+    return { type: 'percentage', repr };
+  }
+  return { type: 'number', repr };
+}
+function consumeString(r: Reader, quote: string): CssToken {
+  let value = '';
+  for (;;) {
+    const c = r.s[r.i];
+    if (c === undefined) return { type: 'string', value };
+    if (c === quote) {
+      r.i++;
+      return { type: 'string', value };
     }
-    return s[i++];
-  };
-  const consumeName = (): string => {
-    let name = '';
-    for (;;) {
-      if (isName(s[i])) name += s[i++];
-      else if (isValidEscape(s[i], s[i + 1])) {
-        i++;
-        name += consumeEscape();
-      } else return name;
-    }
-  };
-  const consumeNumberRepr = (): string => {
-    let repr = '';
-    if (s[i] === '+' || s[i] === '-') repr += s[i++];
-    while (isDigit(s[i])) repr += s[i++];
-    if (s[i] === '.' && isDigit(s[i + 1])) {
-      repr += s[i++];
-      while (isDigit(s[i])) repr += s[i++];
-    }
-    if ((s[i] === 'e' || s[i] === 'E') && (isDigit(s[i + 1]) || ((s[i + 1] === '+' || s[i + 1] === '-') && isDigit(s[i + 2])))) {
-      repr += s[i++] + s[i++];
-      while (isDigit(s[i])) repr += s[i++];
-    }
-    return repr;
-  };
-  const consumeNumeric = (): CssToken => {
-    const repr = consumeNumberRepr();
-    if (startsIdent()) return { type: 'dimension', repr, unit: consumeName() };
-    if (s[i] === '%') {
-      i++;
-      return { type: 'percentage', repr };
-    }
-    return { type: 'number', repr };
-  };
-  const consumeString = (quote: string): CssToken => {
-    let value = '';
-    for (;;) {
-      const c = s[i];
-      if (c === undefined) return { type: 'string', value };
-      if (c === quote) {
-        i++;
-        return { type: 'string', value };
+    if (c === '\n') return { type: 'bad-string' }; // the newline is left for the next token
+    if (c === '\\') {
+      if (r.s[r.i + 1] === undefined) r.i++;
+      else if (r.s[r.i + 1] === '\n') r.i += 2;
+      else {
+        r.i++;
+        value += consumeEscape(r);
       }
-      if (c === '\n') return { type: 'bad-string' }; // the newline is left for the next token
-      if (c === '\\') {
-        if (s[i + 1] === undefined) i++;
-        else if (s[i + 1] === '\n') i += 2;
-        else {
-          i++;
-          value += consumeEscape();
-        }
-        continue;
-      }
-      value += c;
-      i++;
+      continue;
     }
-  };
-  // §4.3.14: skip to the end of a bad url so the next token starts where the browser's does.
-  const consumeBadUrlRemnants = (): CssToken => {
-    for (;;) {
-      const c = s[i];
-      if (c === undefined) return { type: 'bad-url' };
-      if (c === ')') {
-        i++;
-        return { type: 'bad-url' };
-      }
-      if (isValidEscape(c, s[i + 1])) {
-        i++;
-        consumeEscape();
-      } else i++;
+    value += c;
+    r.i++;
+  }
+}
+// §4.3.14: skip to the end of a bad url so the next token starts where the browser's does.
+function consumeBadUrlRemnants(r: Reader): CssToken {
+  for (;;) {
+    const c = r.s[r.i];
+    if (c === undefined) return { type: 'bad-url' };
+    if (c === ')') {
+      r.i++;
+      return { type: 'bad-url' };
     }
-  };
-  // §4.3.6: an unquoted url(…). Its content is not kept: the filter drops every url token.
-  const consumeUrl = (): CssToken => {
-    while (isWhitespace(s[i])) i++;
-    for (;;) {
-      const c = s[i];
-      if (c === undefined) return { type: 'url' };
-      if (c === ')') {
-        i++;
+    if (isValidEscape(c, r.s[r.i + 1])) {
+      r.i++;
+      consumeEscape(r);
+    } else r.i++;
+  }
+}
+// §4.3.6: an unquoted url(…). Its content is not kept: the filter drops every url token.
+function consumeUrl(r: Reader): CssToken {
+  while (isWhitespace(r.s[r.i])) r.i++;
+  for (;;) {
+    const c = r.s[r.i];
+    if (c === undefined) return { type: 'url' };
+    if (c === ')') {
+      r.i++;
+      return { type: 'url' };
+    }
+    if (isWhitespace(c)) {
+      while (isWhitespace(r.s[r.i])) r.i++;
+      if (r.s[r.i] === ')' || r.s[r.i] === undefined) {
+        if (r.s[r.i] === ')') r.i++;
         return { type: 'url' };
       }
-      if (isWhitespace(c)) {
-        while (isWhitespace(s[i])) i++;
-        if (s[i] === ')' || s[i] === undefined) {
-          if (s[i] === ')') i++;
-          return { type: 'url' };
-        }
-        return consumeBadUrlRemnants();
-      }
-      if (c === '"' || c === "'" || c === '(' || isNonPrintable(c)) return consumeBadUrlRemnants();
-      if (c === '\\') {
-        if (isValidEscape(c, s[i + 1])) {
-          i++;
-          consumeEscape();
-          continue;
-        }
-        return consumeBadUrlRemnants();
-      }
-      i++;
+      return consumeBadUrlRemnants(r);
     }
-  };
-  const consumeIdentLike = (): CssToken => {
-    const name = consumeName();
-    if (name.toLowerCase() === 'url' && s[i] === '(') {
-      i++;
-      while (isWhitespace(s[i]) && isWhitespace(s[i + 1])) i++;
-      const next = isWhitespace(s[i]) ? s[i + 1] : s[i];
-      if (next === '"' || next === "'") return { type: 'function', value: name };
-      return consumeUrl();
+    if (c === '"' || c === "'" || c === '(' || isNonPrintable(c)) return consumeBadUrlRemnants(r);
+    if (c === '\\') {
+      if (isValidEscape(c, r.s[r.i + 1])) {
+        r.i++;
+        consumeEscape(r);
+        continue;
+      }
+      return consumeBadUrlRemnants(r);
     }
-    if (s[i] === '(') {
-      i++;
-      return { type: 'function', value: name };
-    }
-    return { type: 'ident', value: name };
-  };
-
-  while (i < s.length) {
-    const c = s[i];
-    if (c === '/' && s[i + 1] === '*') {
-      const end = s.indexOf('*', i + 2);
-      let j = end;
-      while (j !== -1 && s[j + 1] !== '/') j = s.indexOf('*', j + 1);
-      i = j === -1 ? s.length : j + 2;
-      out.push({ type: 'comment' });
-    } else if (isWhitespace(c)) {
-      while (isWhitespace(s[i])) i++;
-      out.push({ type: 'whitespace' });
-    } else if (c === '"' || c === "'") {
-      i++;
-      out.push(consumeString(c));
-    } else if (c === '#') {
-      if (isName(s[i + 1]) || isValidEscape(s[i + 1], s[i + 2])) {
-        i++;
-        out.push({ type: 'hash', value: consumeName() });
-      } else {
-        i++;
-        out.push({ type: 'delim', value: c });
-      }
-    } else if (c === '+' || c === '.') {
-      if (startsNumber()) out.push(consumeNumeric());
-      else {
-        i++;
-        out.push({ type: 'delim', value: c });
-      }
-    } else if (c === '-') {
-      if (startsNumber()) out.push(consumeNumeric());
-      else if (s[i + 1] === '-' && s[i + 2] === '>') {
-        i += 3;
-        out.push({ type: 'CDC' });
-      } else if (startsIdent()) out.push(consumeIdentLike());
-      else {
-        i++;
-        out.push({ type: 'delim', value: c });
-      }
-    } else if (c === '<' && s[i + 1] === '!' && s[i + 2] === '-' && s[i + 3] === '-') {
-      i += 4;
-      out.push({ type: 'CDO' });
-    } else if (c === '@') {
-      i++;
-      if (startsIdent()) out.push({ type: 'at-keyword', value: consumeName() });
-      else out.push({ type: 'delim', value: c });
-    } else if (c === '\\') {
-      if (isValidEscape(c, s[i + 1])) out.push(consumeIdentLike());
-      else {
-        i++;
-        out.push({ type: 'delim', value: c });
-      }
-    } else if (isDigit(c)) out.push(consumeNumeric());
-    else if (isNameStart(c)) out.push(consumeIdentLike());
-    else if (':;,()[]{}'.includes(c)) {
-      i++;
-      out.push({ type: c as ':' });
-    } else {
-      i++;
-      out.push({ type: 'delim', value: c });
-    }
+    r.i++;
   }
-  return out;
+}
+function consumeIdentLike(r: Reader): CssToken {
+  const name = consumeName(r);
+  if (name.toLowerCase() === 'url' && r.s[r.i] === '(') {
+    r.i++;
+    while (isWhitespace(r.s[r.i]) && isWhitespace(r.s[r.i + 1])) r.i++;
+    const next = isWhitespace(r.s[r.i]) ? r.s[r.i + 1] : r.s[r.i];
+    if (next === '"' || next === "'") return { type: 'function', value: name };
+    return consumeUrl(r);
+  }
+  if (r.s[r.i] === '(') {
+    r.i++;
+    return { type: 'function', value: name };
+  }
+  return { type: 'ident', value: name };
+}
+
+/** §4.3.1: the token that starts at the reader's position; the reader moves past it. */
+function nextToken(r: Reader): CssToken {
+  const c = r.s[r.i];
+  if (c === '/' && r.s[r.i + 1] === '*') {
+    const end = r.s.indexOf('*', r.i + 2);
+    let j = end;
+    while (j !== -1 && r.s[j + 1] !== '/') j = r.s.indexOf('*', j + 1);
+    r.i = j === -1 ? r.s.length : j + 2;
+    return { type: 'comment' };
+  } else if (isWhitespace(c)) {
+    while (isWhitespace(r.s[r.i])) r.i++;
+    return { type: 'whitespace' };
+  } else if (c === '"' || c === "'") {
+    r.i++;
+    return consumeString(r, c);
+  } else if (c === '#') {
+    if (isName(r.s[r.i + 1]) || isValidEscape(r.s[r.i + 1], r.s[r.i + 2])) {
+      r.i++;
+      return { type: 'hash', value: consumeName(r) };
+    } else {
+      r.i++;
+      return { type: 'delim', value: c };
+    }
+  } else if (c === '+' || c === '.') {
+    if (startsNumber(r)) return consumeNumeric(r);
+    else {
+      r.i++;
+      return { type: 'delim', value: c };
+    }
+  } else if (c === '-') {
+    if (startsNumber(r)) return consumeNumeric(r);
+    else if (r.s[r.i + 1] === '-' && r.s[r.i + 2] === '>') {
+      r.i += 3;
+      return { type: 'CDC' };
+    } else if (startsIdent(r)) return consumeIdentLike(r);
+    else {
+      r.i++;
+      return { type: 'delim', value: c };
+    }
+  } else if (c === '<' && r.s[r.i + 1] === '!' && r.s[r.i + 2] === '-' && r.s[r.i + 3] === '-') {
+    r.i += 4;
+    return { type: 'CDO' };
+  } else if (c === '@') {
+    r.i++;
+    if (startsIdent(r)) return { type: 'at-keyword', value: consumeName(r) };
+    else return { type: 'delim', value: c };
+  } else if (c === '\\') {
+    if (isValidEscape(c, r.s[r.i + 1])) return consumeIdentLike(r);
+    else {
+      r.i++;
+      return { type: 'delim', value: c };
+    }
+  } else if (isDigit(c)) return consumeNumeric(r);
+  else if (isNameStart(c)) return consumeIdentLike(r);
+  else if (':;,()[]{}'.includes(c)) {
+    r.i++;
+    return { type: c as ':' };
+  } else {
+    r.i++;
+    return { type: 'delim', value: c };
+  }
 }
