@@ -15,6 +15,13 @@ export { requestCertificate, certificateRequestPath, certificatePath, approveCer
 export { foldVietnamese, searchDirectory, galMigrations, type DirectoryEntry } from './gal.js';
 export { checkNewPassword, changePassword, mustChangePassword, MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS, passwordWrong, mailboxNotActive } from './passwords.js';
 export { adminRoutes } from './api.js';
+export { migrationMigrations } from './migration/migrations.js';
+export { runMigration, type RunOptions as MigrationRunOptions, type RunReport as MigrationRunReport } from './migration/run.js';
+export { parseMigrationMap, MAP_COLUMNS as MIGRATION_MAP_COLUMNS, type MapRow as MigrationMapRow } from './migration/map.js';
+export { parseSourceUrl, sourceServerKey, type SourceAuth, type SourceServer, type TargetServer } from './migration/connect.js';
+export { mailboxStatuses as migrationStatuses, skipsOf as migrationSkips } from './migration/progress.js';
+export type { MailboxReport as MigrationMailboxReport } from './migration/mailbox.js';
+export type { FolderResult as MigrationFolderResult } from './migration/copy.js';
 import { directoryMigrations } from './directory.js';
 import { agencyMigrations } from './agencies.js';
 import { authMigrations } from './auth.js';

@@ -18,6 +18,7 @@ import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
 import { reportCommands } from './reports.js';
 import { sendmailCommand } from './sendmail.js';
+import { migrateCommand } from './migrate.js';
 
 const program = new Command('govmail')
   .description('GovMail — thư công vụ và chữ ký số / official mail and digital signatures')
@@ -276,5 +277,6 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
 signerCommands(program, dataOption, withContext);
 reportCommands(program, dataOption, withContext);
 sendmailCommand(program);
+migrateCommand(program, dataOption, withContext);
 
 await program.parseAsync(process.argv);

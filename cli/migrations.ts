@@ -1,6 +1,6 @@
 import type { Migration } from '../core/db.js';
 import { auditMigrations } from '../core/audit.js';
-import { adminMigrations } from '../admin/index.js';
+import { adminMigrations, migrationMigrations } from '../admin/index.js';
 import { mailstoreMigrations } from '../mailstore/index.js';
 import { smtpMigrations } from '../smtp/index.js';
 import { signerMigrations } from '../signer/index.js';
@@ -11,5 +11,5 @@ import { webmailMigrations } from '../webmail/index.js';
  * knows all modules; each module only lists its own.
  */
 export function allMigrations(): Migration[] {
-  return [...auditMigrations, ...adminMigrations, ...mailstoreMigrations, ...smtpMigrations, ...signerMigrations, ...webmailMigrations];
+  return [...auditMigrations, ...adminMigrations, ...migrationMigrations, ...mailstoreMigrations, ...smtpMigrations, ...signerMigrations, ...webmailMigrations];
 }
