@@ -133,6 +133,8 @@ export async function approveCertificate(db: Sequelize, signer: SignerContext, i
     const password = generatePassword();
     const issued = await issueCertificate(db, signer.kek, {
       profile: getProfile(r.profile, signer.dataDir), subject: r.subject, key: { kind: 'p12', password }, validityDays: o.validityDays, renewalOf: r.renewal_of ?? undefined, pkiUrl: signer.pkiUrl, actor: by.actor,
+      // The signer writes its rows in our transaction: a failure below leaves no certificate behind.
+      transaction: t,
     });
     await db.query(`UPDATE admin_cert_requests SET status = 'issued', serial = $2, decided_by = $3, decided_at = now() WHERE id = $1`, { bind: [id, issued.serial, by.actor], transaction: t });
     await audit(db, { actor: by.actor, action: 'cert.approve', target: String(id), after: { serial: issued.serial }, ip: by.ip }, t);

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createPublicKey, randomBytes, scryptSync, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { audit } from '../core/audit.js';
 import { GovmailError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { seal, unseal, type Kek } from '../core/kek.js';
@@ -24,6 +24,12 @@ export interface IssueRequest {
   renewalOf?: string;
   pkiUrl: string;
   actor: string;
+  /**
+   * The caller's transaction: the certificate row and its audit entry are written in it, so they
+   * commit or roll back with whatever the caller does next (e.g. the admin's approval). Without it
+   * issuance commits on its own.
+   */
+  transaction?: Transaction;
 }
 
 export interface Issued {
@@ -60,11 +66,11 @@ export function validityFor(profile: Profile, requestedDays: number | undefined,
 
 export async function issueCertificate(db: Sequelize, kek: Kek, r: IssueRequest): Promise<Issued> {
   const { profile, subject } = r;
-  const ca = await activeIssuingCa(db);
+  const ca = await activeIssuingCa(db, r.transaction);
   const chain = await caChain(db, ca);
   const issuerCert = chain[0];
   if (r.renewalOf) {
-    const [prev] = await db.query('SELECT serial FROM signer_certificates WHERE serial = $1', { bind: [r.renewalOf], type: QueryTypes.SELECT });
+    const [prev] = await db.query('SELECT serial FROM signer_certificates WHERE serial = $1', { bind: [r.renewalOf], type: QueryTypes.SELECT, transaction: r.transaction });
     if (!prev) throw new NotFoundError('certificate', 'chứng thư', r.renewalOf);
   }
   const days = validityFor(profile, r.validityDays, Boolean(r.renewalOf));
@@ -103,7 +109,7 @@ export async function issueCertificate(db: Sequelize, kek: Kek, r: IssueRequest)
   const certDer = toDer(cert);
   const keySealed = r.key.kind === 'server' ? sealServerKey(kek, serial, holderKey!, r.key.pin) : null;
 
-  await db.transaction(async (t) => {
+  await inTransaction(db, r.transaction, async (t) => {
     await db.query(
       `INSERT INTO signer_certificates (serial, ca_id, profile, subject, subject_dn, email, cert_der, not_before, not_after, key_origin, key_sealed, issued_by, renewal_of)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -122,6 +128,11 @@ export async function issueCertificate(db: Sequelize, kek: Kek, r: IssueRequest)
     issued.p12 = buildPkcs12({ privateKey: holderKey!, certificates: [certDer, ...chain.map((c) => toDer(c))], password: r.key.password, friendlyName: subject.commonName ?? serial, legacy: r.key.legacy });
   }
   return issued;
+}
+
+/** Runs `work` in the caller's transaction when there is one, else in a transaction of its own. */
+export function inTransaction<T>(db: Sequelize, t: Transaction | undefined, work: (t: Transaction) => Promise<T>): Promise<T> {
+  return t ? work(t) : db.transaction(work);
 }
 
 // Server-held keys: the PIN encrypts the key (scrypt → AES-256-GCM) and the KEK seals the result, so

@@ -4,7 +4,8 @@ import { seal, unseal, type Kek } from '../../core/kek.js';
 import { activeIssuingCa, caChain } from '../ca.js';
 import { formatName } from '../cms/verify.js';
 import { issueCertificate } from '../issue.js';
-import { generateKey, hashFor, privateKeyFromPem, privateKeyToPem, spkiDer, toSigningKey, type KeyAlgorithm } from '../keys.js';
+import { generateKey, privateKeyFromPem, privateKeyToPem, spkiDer, type KeyAlgorithm } from '../keys.js';
+import { signRequest } from '../x509-sign.js';
 import { getProfile } from '../profiles.js';
 import { OID, parseSubject, subjectName } from '../subject.js';
 import { certificateFromDer, publicKeyInfoFromDer, toDer } from '../x509.js';
@@ -80,11 +81,15 @@ export async function ensureTsaSigner(db: Sequelize, kek: Kek, o: { pkiUrl: stri
   csr.version = 0;
   csr.subject = subjectName(subject);
   csr.subjectPublicKeyInfo = publicKeyInfoFromDer(spkiDer(key.publicKey));
-  await csr.sign(await toSigningKey(key.privateKey), hashFor(algorithm));
-  const issued = await issueCertificate(db, kek, { profile, subject, key: { kind: 'csr', csr: toDer(csr) }, pkiUrl: o.pkiUrl, actor: ACTOR });
-  // Were the process to stop between the two statements, the certificate would stay unused (no key row).
-  await db.query('INSERT INTO signer_tsa_keys (serial, key_sealed) VALUES ($1, $2)', {
-    bind: [issued.serial, seal(kek, privateKeyToPem(key.privateKey), keyContext(issued.serial))],
+  signRequest(csr, key.privateKey);
+  // The certificate and its key row commit together: a certificate is never left without its key.
+  const issued = await db.transaction(async (transaction) => {
+    const made = await issueCertificate(db, kek, { profile, subject, key: { kind: 'csr', csr: toDer(csr) }, pkiUrl: o.pkiUrl, actor: ACTOR, transaction });
+    await db.query('INSERT INTO signer_tsa_keys (serial, key_sealed) VALUES ($1, $2)', {
+      bind: [made.serial, seal(kek, privateKeyToPem(key.privateKey), keyContext(made.serial))],
+      transaction,
+    });
+    return made;
   });
   const [row] = await db.query<KeyRow>(
     `SELECT c.serial, c.cert_der, c.not_before, c.not_after, k.key_sealed FROM signer_tsa_keys k JOIN signer_certificates c USING (serial) WHERE serial = $1`,
