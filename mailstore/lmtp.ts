@@ -242,6 +242,7 @@ export function createLmtpClient(opts: Options): LmtpClient {
   const connectTimeout = opts.connectionTimeoutMs ?? 10_000;
   const socketTimeout = opts.socketTimeoutMs ?? 60_000;
   const where = `LMTP ${opts.host}:${opts.port}`;
+  const tuning: Tuning = { where, socketTimeout };
   const idle: LmtpConnection[] = [];
   const waiters: Array<(c: LmtpConnection | undefined) => void> = [];
   let open = 0;
@@ -321,159 +322,6 @@ export function createLmtpClient(opts: Options): LmtpClient {
     else idle.push(conn);
   };
 
-  const commandsFor = (conn: LmtpConnection, from: string, to: string[]) => {
-    const utf8 = conn.smtputf8 && /[\u0080-\uffff]/.test(from + to.join(''));
-    return {
-      mailCmd: `MAIL FROM:${from ? pathOf(from) : '<>'}${utf8 ? ' SMTPUTF8' : ''}\r\n`,
-      rcptCmds: to.map((r) => `RCPT TO:${pathOf(r)}\r\n`),
-    };
-  };
-
-  /**
-   * The first half of a delivery on one connection: (RSET,) MAIL, RCPT…, DATA and their replies.
-   * Resolves to each recipient's reply so far and whether the server now waits for the message.
-   */
-  const envelopeOn = async (conn: LmtpConnection, from: string, to: string[]): Promise<Envelope> => {
-    conn.socket.setTimeout(socketTimeout);
-    const reset = conn.needsReset ? 'RSET\r\n' : '';
-    const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
-    let mail: LmtpReply;
-    let rcpt: LmtpReply[];
-    let data: LmtpReply | undefined;
-    if (conn.pipelining) {
-      conn.write([reset + mailCmd + rcptCmds.join('') + 'DATA\r\n']);
-      if (reset && (await conn.next()).code !== 250) throw new ConnectionLost('RSET refused');
-      // Whatever is refused below, the server holds this transaction until RSET, unless it takes a body.
-      conn.needsReset = true;
-      mail = await conn.next();
-      rcpt = [];
-      for (let i = 0; i < to.length; i++) rcpt.push(await conn.next());
-      data = await conn.next();
-    } else {
-      if (reset) {
-        conn.write([reset]);
-        if ((await conn.next()).code !== 250) throw new ConnectionLost('RSET refused');
-      }
-      conn.needsReset = true;
-      conn.write([mailCmd]);
-      mail = await conn.next();
-      rcpt = [];
-      if (mail.code < 300) {
-        for (const c of rcptCmds) {
-          conn.write([c]);
-          rcpt.push(await conn.next());
-        }
-        if (rcpt.some((r) => r.code < 300)) {
-          conn.write(['DATA\r\n']);
-          data = await conn.next();
-        }
-      }
-    }
-    if (mail.code >= 300) return { rcpt: to.map(() => mail), accepted: [], open: false };
-    const accepted = rcpt.flatMap((r, i) => (r.code < 300 ? [i] : []));
-    if (data?.code === 354) {
-      if (!accepted.length) throw new ConnectionLost('server took DATA with no recipient');
-      return { rcpt, accepted, open: true };
-    }
-    // A refused DATA: each recipient accepted at RCPT gets that refusal.
-    if (data) for (const i of accepted) rcpt[i] = data;
-    return { rcpt, accepted: [], open: false };
-  };
-
-  const resultOf = (recipient: string, r: LmtpReply): LmtpResult => ({ recipient, accepted: r.code >= 200 && r.code < 300, code: r.code, enhanced: enhancedOf(r.text), response: r.text });
-  /** A recipient that may or may not have been stored: deferred, to be tried again from the queue. */
-  const unanswered = (recipient: string, err: Error): LmtpResult => ({ recipient, accepted: false, code: 451, enhanced: '4.4.2', response: `451 4.4.2 ${err.message}` });
-
-  /** The second half: the body, then one reply per accepted recipient. Never retried once "." is out. */
-  const bodyOn = async (conn: LmtpConnection, to: string[], env: Envelope, raw: Buffer): Promise<LmtpResult[]> => {
-    const out = to.map((r, i) => resultOf(r, env.rcpt[i]));
-    if (!env.open) return out;
-    conn.write(dataPieces(raw));
-    conn.needsReset = false;
-    let got = 0;
-    try {
-      for (const i of env.accepted) {
-        out[i] = resultOf(to[i], await conn.next());
-        got++;
-      }
-    } catch (err) {
-      // Those already answered keep their answer; the rest may or may not be stored: retry them later.
-      if (got === 0) throw new LmtpUnavailableError(`${where} failed after the message was sent: ${(err as Error).message}`);
-      for (const i of env.accepted.slice(got)) out[i] = unanswered(to[i], err as Error);
-    }
-    return out;
-  };
-
-  /**
-   * A whole delivery with CHUNKING, in one write: (RSET,) MAIL, RCPT…, "BDAT <size> LAST" and the message.
-   *
-   * Retry: envelope and body leave together, so "before the message went out" no longer exists. What
-   * remains is order: the server answers MAIL before it reads RCPT or BDAT, and stores nothing without
-   * a MAIL it accepted. So if the connection fails before any reply to this write was read (an RSET or
-   * MAIL reply of 421, "closing", counts as none: the server processes nothing after it), the server
-   * cannot have stored the message — it closed first, typically a pooled connection it dropped while
-   * idle — and NothingStored lets deliver() retry once on a fresh connection. A timeout is never that
-   * (the server may still be working). Strictly, a server could hold its MAIL reply in an output buffer
-   * while it stores and die before flushing it; a retry then stores twice — but so would the queue, which
-   * retries every LmtpUnavailableError, so the immediate retry adds no risk of its own.
-   * Once a real reply was read, no retry: recipients answered keep their answer, those accepted at RCPT
-   * (or not answered at RCPT) get 451 4.4.2 — or, failing after MAIL and before any RCPT reply,
-   * LmtpUnavailableError. Both go to the queue, as after a lost "." on the DATA way.
-   */
-  const chunkedOn = async (conn: LmtpConnection, from: string, to: string[], raw: Buffer): Promise<LmtpResult[]> => {
-    conn.socket.setTimeout(socketTimeout);
-    const reset = conn.needsReset;
-    const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
-    conn.write([(reset ? 'RSET\r\n' : '') + mailCmd + rcptCmds.join('') + `BDAT ${raw.length} LAST\r\n`, raw]);
-    // Until the replies say otherwise, the server may hold this transaction.
-    conn.needsReset = true;
-    let answered = 0;
-    const next = async () => {
-      const r = await conn.next();
-      if (r.code !== 421) answered++;
-      return r;
-    };
-    let mail: LmtpReply | undefined;
-    const rcpt: Array<LmtpReply | undefined> = to.map(() => undefined);
-    const final: Array<LmtpReply | undefined> = to.map(() => undefined);
-    try {
-      if (reset) {
-        const r = await next();
-        if (r.code !== 250) throw new ConnectionLost(`RSET refused: ${r.text}`);
-      }
-      mail = await next();
-      for (let i = 0; i < to.length; i++) rcpt[i] = await next();
-      const accepted = rcpt.flatMap((r, i) => (r!.code < 300 ? [i] : []));
-      if (accepted.length) {
-        // One reply per accepted recipient. (A BDAT refused as a command would answer once: our BDAT is
-        // well formed and follows RSET after any failed chunk, so Dovecot has no such refusal left for it;
-        // were one to come anyway, waiting for the others ends in the timeout, 451 4.4.2, no misreading.)
-        for (const i of accepted) final[i] = await next();
-        // BDAT LAST ended the transaction, whatever each recipient's outcome.
-        conn.needsReset = false;
-      } else {
-        // Exactly one reply, the refusal of BDAT; the bytes were discarded. RSET is needed even when MAIL
-        // was refused: Dovecot keeps an accepted MAIL ("503 MAIL already given" to the next), and after any
-        // failed chunk refuses every later BDAT ("503 5.5.0 Previous data chunk failed, issue RSET first").
-        await next();
-      }
-    } catch (err) {
-      if (answered === 0) throw new NothingStored(err as Error);
-      const failed = err as Error;
-      let known = 0;
-      const out = to.map((r, i) => {
-        // Accepted at RCPT without a final reply: may or may not be stored. Refused (or MAIL refused): not stored.
-        const own = final[i] ?? (rcpt[i] && rcpt[i]!.code < 300 ? undefined : mail && mail.code >= 300 ? mail : rcpt[i]);
-        if (!own) return unanswered(r, failed);
-        known++;
-        return resultOf(r, own);
-      });
-      if (!known && !rcpt[0]) throw new LmtpUnavailableError(`${where} failed after the message was sent: ${failed.message}`);
-      return out;
-    }
-    return to.map((r, i) => resultOf(r, final[i] ?? (mail!.code >= 300 ? mail! : rcpt[i]!)));
-  };
-
   const validate = (from: string, to: string[]) => {
     if (!to.length) throw new TypeError('LMTP delivery without recipients');
     for (const a of [from, ...to]) if (a) pathOf(a);
@@ -488,7 +336,7 @@ export function createLmtpClient(opts: Options): LmtpClient {
       if (bdatOk && conn.chunking && conn.pipelining) {
         let out: LmtpResult[];
         try {
-          out = await chunkedOn(conn, from, to, raw);
+          out = await chunkedOn(tuning, conn, from, to, raw);
         } catch (err) {
           retire(conn);
           if (err instanceof LmtpUnavailableError) throw err;
@@ -500,7 +348,7 @@ export function createLmtpClient(opts: Options): LmtpClient {
       }
       let env: Envelope;
       try {
-        env = await envelopeOn(conn, from, to);
+        env = await envelopeOn(tuning, conn, from, to);
       } catch (err) {
         retire(conn);
         // A reused connection may have been closed by the server while idle: nothing was delivered, try a new one.
@@ -508,7 +356,7 @@ export function createLmtpClient(opts: Options): LmtpClient {
         throw new LmtpUnavailableError(`${where} failed: ${(err as Error).message}`);
       }
       try {
-        return await bodyOn(conn, to, env, raw);
+        return await bodyOn(tuning, conn, to, env, raw);
       } finally {
         release(conn);
       }
@@ -523,4 +371,169 @@ export function createLmtpClient(opts: Options): LmtpClient {
       for (const w of waiters.splice(0)) w(undefined);
     },
   };
+}
+
+/** What the protocol steps below need to know of their client: its name in errors and the reply timeout. */
+interface Tuning {
+  where: string;
+  socketTimeout: number;
+}
+
+// ---- One delivery on one connection: the DATA way (envelope, then body) and the CHUNKING way. ----
+
+function commandsFor(conn: LmtpConnection, from: string, to: string[]) {
+  const utf8 = conn.smtputf8 && /[\u0080-\uffff]/.test(from + to.join(''));
+  return {
+    mailCmd: `MAIL FROM:${from ? pathOf(from) : '<>'}${utf8 ? ' SMTPUTF8' : ''}\r\n`,
+    rcptCmds: to.map((r) => `RCPT TO:${pathOf(r)}\r\n`),
+  };
+}
+
+/**
+ * The first half of a delivery on one connection: (RSET,) MAIL, RCPT…, DATA and their replies.
+ * Resolves to each recipient's reply so far and whether the server now waits for the message.
+ */
+async function envelopeOn(t: Tuning, conn: LmtpConnection, from: string, to: string[]): Promise<Envelope> {
+  conn.socket.setTimeout(t.socketTimeout);
+  const reset = conn.needsReset ? 'RSET\r\n' : '';
+  const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
+  let mail: LmtpReply;
+  let rcpt: LmtpReply[];
+  let data: LmtpReply | undefined;
+  if (conn.pipelining) {
+    conn.write([reset + mailCmd + rcptCmds.join('') + 'DATA\r\n']);
+    if (reset && (await conn.next()).code !== 250) throw new ConnectionLost('RSET refused');
+    // Whatever is refused below, the server holds this transaction until RSET, unless it takes a body.
+    conn.needsReset = true;
+    mail = await conn.next();
+    rcpt = [];
+    for (let i = 0; i < to.length; i++) rcpt.push(await conn.next());
+    data = await conn.next();
+  } else {
+    if (reset) {
+      conn.write([reset]);
+      if ((await conn.next()).code !== 250) throw new ConnectionLost('RSET refused');
+    }
+    conn.needsReset = true;
+    conn.write([mailCmd]);
+    mail = await conn.next();
+    rcpt = [];
+    if (mail.code < 300) {
+      for (const c of rcptCmds) {
+        conn.write([c]);
+        rcpt.push(await conn.next());
+      }
+      if (rcpt.some((r) => r.code < 300)) {
+        conn.write(['DATA\r\n']);
+        data = await conn.next();
+      }
+    }
+  }
+  if (mail.code >= 300) return { rcpt: to.map(() => mail), accepted: [], open: false };
+  const accepted = rcpt.flatMap((r, i) => (r.code < 300 ? [i] : []));
+  if (data?.code === 354) {
+    if (!accepted.length) throw new ConnectionLost('server took DATA with no recipient');
+    return { rcpt, accepted, open: true };
+  }
+  // A refused DATA: each recipient accepted at RCPT gets that refusal.
+  if (data) for (const i of accepted) rcpt[i] = data;
+  return { rcpt, accepted: [], open: false };
+}
+
+function resultOf(recipient: string, r: LmtpReply): LmtpResult {
+  return ({ recipient, accepted: r.code >= 200 && r.code < 300, code: r.code, enhanced: enhancedOf(r.text), response: r.text });
+}
+/** A recipient that may or may not have been stored: deferred, to be tried again from the queue. */
+function unanswered(recipient: string, err: Error): LmtpResult {
+  return ({ recipient, accepted: false, code: 451, enhanced: '4.4.2', response: `451 4.4.2 ${err.message}` });
+}
+
+/** The second half: the body, then one reply per accepted recipient. Never retried once "." is out. */
+async function bodyOn(t: Tuning, conn: LmtpConnection, to: string[], env: Envelope, raw: Buffer): Promise<LmtpResult[]> {
+  const out = to.map((r, i) => resultOf(r, env.rcpt[i]));
+  if (!env.open) return out;
+  conn.write(dataPieces(raw));
+  conn.needsReset = false;
+  let got = 0;
+  try {
+    for (const i of env.accepted) {
+      out[i] = resultOf(to[i], await conn.next());
+      got++;
+    }
+  } catch (err) {
+    // Those already answered keep their answer; the rest may or may not be stored: retry them later.
+    if (got === 0) throw new LmtpUnavailableError(`${t.where} failed after the message was sent: ${(err as Error).message}`);
+    for (const i of env.accepted.slice(got)) out[i] = unanswered(to[i], err as Error);
+  }
+  return out;
+}
+
+/**
+ * A whole delivery with CHUNKING, in one write: (RSET,) MAIL, RCPT…, "BDAT <size> LAST" and the message.
+ *
+ * Retry: envelope and body leave together, so "before the message went out" no longer exists. What
+ * remains is order: the server answers MAIL before it reads RCPT or BDAT, and stores nothing without
+ * a MAIL it accepted. So if the connection fails before any reply to this write was read (an RSET or
+ * MAIL reply of 421, "closing", counts as none: the server processes nothing after it), the server
+ * cannot have stored the message — it closed first, typically a pooled connection it dropped while
+ * idle — and NothingStored lets deliver() retry once on a fresh connection. A timeout is never that
+ * (the server may still be working). Strictly, a server could hold its MAIL reply in an output buffer
+ * while it stores and die before flushing it; a retry then stores twice — but so would the queue, which
+ * retries every LmtpUnavailableError, so the immediate retry adds no risk of its own.
+ * Once a real reply was read, no retry: recipients answered keep their answer, those accepted at RCPT
+ * (or not answered at RCPT) get 451 4.4.2 — or, failing after MAIL and before any RCPT reply,
+ * LmtpUnavailableError. Both go to the queue, as after a lost "." on the DATA way.
+ */
+async function chunkedOn(t: Tuning, conn: LmtpConnection, from: string, to: string[], raw: Buffer): Promise<LmtpResult[]> {
+  conn.socket.setTimeout(t.socketTimeout);
+  const reset = conn.needsReset;
+  const { mailCmd, rcptCmds } = commandsFor(conn, from, to);
+  conn.write([(reset ? 'RSET\r\n' : '') + mailCmd + rcptCmds.join('') + `BDAT ${raw.length} LAST\r\n`, raw]);
+  // Until the replies say otherwise, the server may hold this transaction.
+  conn.needsReset = true;
+  let answered = 0;
+  const next = async () => {
+    const r = await conn.next();
+    if (r.code !== 421) answered++;
+    return r;
+  };
+  let mail: LmtpReply | undefined;
+  const rcpt: Array<LmtpReply | undefined> = to.map(() => undefined);
+  const final: Array<LmtpReply | undefined> = to.map(() => undefined);
+  try {
+    if (reset) {
+      const r = await next();
+      if (r.code !== 250) throw new ConnectionLost(`RSET refused: ${r.text}`);
+    }
+    mail = await next();
+    for (let i = 0; i < to.length; i++) rcpt[i] = await next();
+    const accepted = rcpt.flatMap((r, i) => (r!.code < 300 ? [i] : []));
+    if (accepted.length) {
+      // One reply per accepted recipient. (A BDAT refused as a command would answer once: our BDAT is
+      // well formed and follows RSET after any failed chunk, so Dovecot has no such refusal left for it;
+      // were one to come anyway, waiting for the others ends in the timeout, 451 4.4.2, no misreading.)
+      for (const i of accepted) final[i] = await next();
+      // BDAT LAST ended the transaction, whatever each recipient's outcome.
+      conn.needsReset = false;
+    } else {
+      // Exactly one reply, the refusal of BDAT; the bytes were discarded. RSET is needed even when MAIL
+      // was refused: Dovecot keeps an accepted MAIL ("503 MAIL already given" to the next), and after any
+      // failed chunk refuses every later BDAT ("503 5.5.0 Previous data chunk failed, issue RSET first").
+      await next();
+    }
+  } catch (err) {
+    if (answered === 0) throw new NothingStored(err as Error);
+    const failed = err as Error;
+    let known = 0;
+    const out = to.map((r, i) => {
+      // Accepted at RCPT without a final reply: may or may not be stored. Refused (or MAIL refused): not stored.
+      const own = final[i] ?? (rcpt[i] && rcpt[i]!.code < 300 ? undefined : mail && mail.code >= 300 ? mail : rcpt[i]);
+      if (!own) return unanswered(r, failed);
+      known++;
+      return resultOf(r, own);
+    });
+    if (!known && !rcpt[0]) throw new LmtpUnavailableError(`${t.where} failed after the message was sent: ${failed.message}`);
+    return out;
+  }
+  return to.map((r, i) => resultOf(r, final[i] ?? (mail!.code >= 300 ? mail! : rcpt[i]!)));
 }
