@@ -66,7 +66,7 @@ function totals(rows: UsageRow[]): Record<NumberKey, number> {
 }
 
 export function Reports() {
-  const { t, lang } = useT();
+  const { lang } = useT();
   const fmt = useMemo(() => numberFormat(lang), [lang]);
   const today = vietnamToday();
   const [from, setFrom] = useState(`${today.slice(0, 8)}01`);
@@ -76,7 +76,6 @@ export function Reports() {
   const [shownBy, setShownBy] = useState<Grouping>('level');
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
-  const [counts, setCounts] = useState<CertificateCount[]>([]);
 
   const periodOk = Boolean(from && to && from <= to);
   const query = new URLSearchParams({ by, from, to }).toString();
@@ -99,10 +98,65 @@ export function Reports() {
     };
   }, [query, periodOk, by, lang]);
 
-  useEffect(() => {
-    api<{ items: CertificateCount[] }>('GET', '/api/admin/reports/certificates').then((res) => setCounts(res.items), () => setCounts([]));
-  }, []);
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <ReportFilters today={today} from={from} to={to} by={by} periodOk={periodOk} query={query} setFrom={setFrom} setTo={setTo} setBy={setBy} />
+      {error && <Alert type="error" title={error} />}
+      <UsageTableCard rows={rows} shownBy={shownBy} loading={loading} fmt={fmt} />
+      {rows.length > 0 && <UsageCharts rows={rows} shownBy={shownBy} fmt={fmt} />}
+      <CertificateCountsCard fmt={fmt} />
+    </Space>
+  );
+}
 
+/** Period, grouping and the CSV/XLSX downloads of the same query. */
+function ReportFilters(p: {
+  today: string;
+  from: string;
+  to: string;
+  by: Grouping;
+  periodOk: boolean;
+  query: string;
+  setFrom: (v: string) => void;
+  setTo: (v: string) => void;
+  setBy: (v: Grouping) => void;
+}) {
+  const { t } = useT();
+  return (
+    <Form layout="inline" style={{ rowGap: 12 }}>
+      <Form.Item label={t.periodFrom} htmlFor="report-from" validateStatus={p.periodOk ? undefined : 'error'} help={p.periodOk ? undefined : t.periodInvalid}>
+        <Input id="report-from" type="date" value={p.from} max={p.today} onChange={(e) => p.setFrom(e.target.value)} style={{ width: 160 }} />
+      </Form.Item>
+      <Form.Item label={t.periodTo} htmlFor="report-to">
+        <Input id="report-to" type="date" value={p.to} max={p.today} onChange={(e) => p.setTo(e.target.value)} style={{ width: 160 }} />
+      </Form.Item>
+      <Form.Item label={t.groupBy}>
+        <Segmented<Grouping>
+          value={p.by}
+          onChange={p.setBy}
+          options={[
+            { value: 'level', label: t.byLevel },
+            { value: 'agency', label: t.byAgency },
+          ]}
+        />
+      </Form.Item>
+      <Form.Item>
+        <Space wrap>
+          <Button href={`/api/admin/reports/usage?${p.query}&format=csv`} download disabled={!p.periodOk} data-testid="export-csv">
+            {t.exportCsv}
+          </Button>
+          <Button href={`/api/admin/reports/usage?${p.query}&format=xlsx`} download disabled={!p.periodOk} data-testid="export-xlsx">
+            {t.exportXlsx}
+          </Button>
+        </Space>
+      </Form.Item>
+    </Form>
+  );
+}
+
+/** The report itself: one row per level or agency, with a totals row. */
+function UsageTableCard({ rows, shownBy, loading, fmt }: { rows: UsageRow[]; shownBy: Grouping; loading: boolean; fmt: (n: number) => string }) {
+  const { t } = useT();
   const sum = totals(rows);
   const numberColumn = (key: NumberKey, title: string) => ({
     title,
@@ -111,173 +165,156 @@ export function Reports() {
     onCell: () => ({ 'data-col': key }) as HTMLAttributes<HTMLTableCellElement>,
     render: (v: number) => (key === 'storageBytes' ? bytesText(v, fmt) : fmt(v)),
   });
+  return (
+    <Card title={t.reportTable} size="small">
+      <Table<UsageRow>
+        rowKey={(r) => r.group || '-'}
+        dataSource={rows}
+        loading={loading}
+        size="small"
+        pagination={rows.length > 50 ? { pageSize: 50, showSizeChanger: false } : false}
+        // A fixed minimum lets the long headers wrap; narrower screens scroll the table, not the page.
+        scroll={{ x: 960 }}
+        locale={{ emptyText: t.noData }}
+        columns={[
+          {
+            title: shownBy === 'level' ? t.level : t.agency,
+            key: 'group',
+            fixed: 'left',
+            onCell: () => ({ 'data-col': 'group' }) as HTMLAttributes<HTMLTableCellElement>,
+            render: (_: unknown, r: UsageRow) =>
+              shownBy === 'level' || r.group === '' ? (
+                groupText(t, shownBy, r)
+              ) : (
+                <>
+                  {r.name}
+                  <br />
+                  <Typography.Text type="secondary">{r.group}</Typography.Text>
+                </>
+              ),
+          },
+          ...(shownBy === 'agency' ? [{ title: t.level, key: 'level', render: (_: unknown, r: UsageRow) => levelText(t, r.level) }] : []),
+          numberColumn('mailboxes', t.mailboxesProvisioned),
+          numberColumn('activeUsers', t.activeUsers),
+          numberColumn('sentInternal', t.sentInternal),
+          numberColumn('sentExternal', t.sentExternal),
+          numberColumn('receivedInternal', t.receivedInternal),
+          numberColumn('receivedExternal', t.receivedExternal),
+          numberColumn('storageBytes', t.storage),
+          numberColumn('signedMessages', t.signedMessages),
+          numberColumn('signedDocuments', t.signedDocuments),
+        ]}
+        summary={() =>
+          rows.length ? (
+            <Table.Summary fixed>
+              <Table.Summary.Row data-testid="report-totals">
+                <Table.Summary.Cell index={0}>
+                  <strong>{t.total}</strong>
+                </Table.Summary.Cell>
+                {shownBy === 'agency' && <Table.Summary.Cell index={1} />}
+                {NUMBER_KEYS.map((k, i) => (
+                  <Table.Summary.Cell key={k} index={i + (shownBy === 'agency' ? 2 : 1)} align="right">
+                    <strong data-col={k}>{k === 'storageBytes' ? bytesText(sum[k], fmt) : fmt(sum[k])}</strong>
+                  </Table.Summary.Cell>
+                ))}
+              </Table.Summary.Row>
+            </Table.Summary>
+          ) : null
+        }
+      />
+    </Card>
+  );
+}
 
+/** Traffic and users as bar charts matching the table (by agency, the largest groups only). */
+function UsageCharts({ rows, shownBy, fmt }: { rows: UsageRow[]; shownBy: Grouping; fmt: (n: number) => string }) {
+  const { t } = useT();
   const byTraffic = [...rows].sort((a, b) => b.sentInternal + b.sentExternal + b.receivedInternal + b.receivedExternal - (a.sentInternal + a.sentExternal + a.receivedInternal + a.receivedExternal));
   const byMailboxes = [...rows].sort((a, b) => b.mailboxes - a.mailboxes);
   // By level the order is the hierarchy's; by agency the largest groups are charted.
   const trafficRows = shownBy === 'level' ? rows : byTraffic.slice(0, CHART_GROUPS);
   const userRows = shownBy === 'level' ? rows : byMailboxes.slice(0, CHART_GROUPS);
   const categories = (list: UsageRow[]) => list.map((r) => ({ key: r.group || '-', label: groupText(t, shownBy, r) }));
-
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <Form layout="inline" style={{ rowGap: 12 }}>
-        <Form.Item label={t.periodFrom} htmlFor="report-from" validateStatus={periodOk ? undefined : 'error'} help={periodOk ? undefined : t.periodInvalid}>
-          <Input id="report-from" type="date" value={from} max={today} onChange={(e) => setFrom(e.target.value)} style={{ width: 160 }} />
-        </Form.Item>
-        <Form.Item label={t.periodTo} htmlFor="report-to">
-          <Input id="report-to" type="date" value={to} max={today} onChange={(e) => setTo(e.target.value)} style={{ width: 160 }} />
-        </Form.Item>
-        <Form.Item label={t.groupBy}>
-          <Segmented<Grouping>
-            value={by}
-            onChange={setBy}
-            options={[
-              { value: 'level', label: t.byLevel },
-              { value: 'agency', label: t.byAgency },
+    <Row gutter={[16, 16]}>
+      <Col xs={24} xxl={12}>
+        <Card size="small">
+          <BarChart
+            testId="traffic-chart"
+            title={t.trafficChart}
+            axisLabel={t.messagesAxis}
+            format={fmt}
+            categories={categories(trafficRows)}
+            series={[
+              { key: 'sentInternal', label: t.sentInternal, color: CHART_COLORS.blue, values: trafficRows.map((r) => r.sentInternal) },
+              { key: 'sentExternal', label: t.sentExternal, color: CHART_COLORS.blue, hatched: true, values: trafficRows.map((r) => r.sentExternal) },
+              { key: 'receivedInternal', label: t.receivedInternal, color: CHART_COLORS.brown, values: trafficRows.map((r) => r.receivedInternal) },
+              { key: 'receivedExternal', label: t.receivedExternal, color: CHART_COLORS.brown, hatched: true, values: trafficRows.map((r) => r.receivedExternal) },
             ]}
           />
-        </Form.Item>
-        <Form.Item>
-          <Space wrap>
-            <Button href={`/api/admin/reports/usage?${query}&format=csv`} download disabled={!periodOk} data-testid="export-csv">
-              {t.exportCsv}
-            </Button>
-            <Button href={`/api/admin/reports/usage?${query}&format=xlsx`} download disabled={!periodOk} data-testid="export-xlsx">
-              {t.exportXlsx}
-            </Button>
-          </Space>
-        </Form.Item>
-      </Form>
-      {error && <Alert type="error" title={error} />}
-      <Card title={t.reportTable} size="small">
-        <Table<UsageRow>
-          rowKey={(r) => r.group || '-'}
-          dataSource={rows}
-          loading={loading}
-          size="small"
-          pagination={rows.length > 50 ? { pageSize: 50, showSizeChanger: false } : false}
-          // A fixed minimum lets the long headers wrap; narrower screens scroll the table, not the page.
-          scroll={{ x: 960 }}
-          locale={{ emptyText: t.noData }}
-          columns={[
-            {
-              title: shownBy === 'level' ? t.level : t.agency,
-              key: 'group',
-              fixed: 'left',
-              onCell: () => ({ 'data-col': 'group' }) as HTMLAttributes<HTMLTableCellElement>,
-              render: (_: unknown, r: UsageRow) =>
-                shownBy === 'level' || r.group === '' ? (
-                  groupText(t, shownBy, r)
-                ) : (
-                  <>
-                    {r.name}
-                    <br />
-                    <Typography.Text type="secondary">{r.group}</Typography.Text>
-                  </>
-                ),
-            },
-            ...(shownBy === 'agency' ? [{ title: t.level, key: 'level', render: (_: unknown, r: UsageRow) => levelText(t, r.level) }] : []),
-            numberColumn('mailboxes', t.mailboxesProvisioned),
-            numberColumn('activeUsers', t.activeUsers),
-            numberColumn('sentInternal', t.sentInternal),
-            numberColumn('sentExternal', t.sentExternal),
-            numberColumn('receivedInternal', t.receivedInternal),
-            numberColumn('receivedExternal', t.receivedExternal),
-            numberColumn('storageBytes', t.storage),
-            numberColumn('signedMessages', t.signedMessages),
-            numberColumn('signedDocuments', t.signedDocuments),
-          ]}
-          summary={() =>
-            rows.length ? (
-              <Table.Summary fixed>
-                <Table.Summary.Row data-testid="report-totals">
-                  <Table.Summary.Cell index={0}>
-                    <strong>{t.total}</strong>
-                  </Table.Summary.Cell>
-                  {shownBy === 'agency' && <Table.Summary.Cell index={1} />}
-                  {NUMBER_KEYS.map((k, i) => (
-                    <Table.Summary.Cell key={k} index={i + (shownBy === 'agency' ? 2 : 1)} align="right">
-                      <strong data-col={k}>{k === 'storageBytes' ? bytesText(sum[k], fmt) : fmt(sum[k])}</strong>
-                    </Table.Summary.Cell>
-                  ))}
-                </Table.Summary.Row>
-              </Table.Summary>
-            ) : null
-          }
-        />
-      </Card>
-      {rows.length > 0 && (
-        <Row gutter={[16, 16]}>
-          <Col xs={24} xxl={12}>
-            <Card size="small">
-              <BarChart
-                testId="traffic-chart"
-                title={t.trafficChart}
-                axisLabel={t.messagesAxis}
-                format={fmt}
-                categories={categories(trafficRows)}
-                series={[
-                  { key: 'sentInternal', label: t.sentInternal, color: CHART_COLORS.blue, values: trafficRows.map((r) => r.sentInternal) },
-                  { key: 'sentExternal', label: t.sentExternal, color: CHART_COLORS.blue, hatched: true, values: trafficRows.map((r) => r.sentExternal) },
-                  { key: 'receivedInternal', label: t.receivedInternal, color: CHART_COLORS.brown, values: trafficRows.map((r) => r.receivedInternal) },
-                  { key: 'receivedExternal', label: t.receivedExternal, color: CHART_COLORS.brown, hatched: true, values: trafficRows.map((r) => r.receivedExternal) },
-                ]}
-              />
-              <Typography.Text type="secondary">
-                {t.chartInternal}; {t.chartExternal}.{trafficRows.length < rows.length ? ` ${t.chartShowsTop(trafficRows.length, rows.length)}` : ''}
-              </Typography.Text>
-            </Card>
-          </Col>
-          <Col xs={24} xxl={12}>
-            <Card size="small">
-              <BarChart
-                testId="users-chart"
-                title={t.usersChart}
-                axisLabel={t.usersAxis}
-                format={fmt}
-                categories={categories(userRows)}
-                series={[
-                  { key: 'mailboxes', label: t.mailboxesProvisioned, color: CHART_COLORS.slate, values: userRows.map((r) => r.mailboxes) },
-                  { key: 'activeUsers', label: t.activeUsers, color: CHART_COLORS.green, values: userRows.map((r) => r.activeUsers) },
-                ]}
-              />
-              {userRows.length < rows.length && <Typography.Text type="secondary">{t.chartShowsTop(userRows.length, rows.length)}</Typography.Text>}
-            </Card>
-          </Col>
-        </Row>
-      )}
-      <Card title={t.certificateCounts} size="small">
-        <Table<CertificateCount>
-          rowKey={(c) => `${c.level}/${c.profile}`}
-          dataSource={counts}
-          size="small"
-          pagination={false}
-          scroll={{ x: 'max-content' }}
-          locale={{ emptyText: t.noData }}
-          columns={[
-            { title: t.level, dataIndex: 'level', render: (l: string) => levelText(t, l) },
-            { title: t.profile, dataIndex: 'profile', render: (p: CertificateCount['profile']) => t.profiles[p] ?? p },
-            { title: t.validCount, dataIndex: 'valid', align: 'right', render: fmt },
-            { title: t.revokedCount, dataIndex: 'revoked', align: 'right', render: fmt },
-            { title: t.expiringCount, dataIndex: 'expiringIn60Days', align: 'right', render: fmt },
-          ]}
-          summary={() =>
-            counts.length ? (
-              <Table.Summary.Row>
-                <Table.Summary.Cell index={0} colSpan={2}>
-                  <strong>{t.total}</strong>
+          <Typography.Text type="secondary">
+            {t.chartInternal}; {t.chartExternal}.{trafficRows.length < rows.length ? ` ${t.chartShowsTop(trafficRows.length, rows.length)}` : ''}
+          </Typography.Text>
+        </Card>
+      </Col>
+      <Col xs={24} xxl={12}>
+        <Card size="small">
+          <BarChart
+            testId="users-chart"
+            title={t.usersChart}
+            axisLabel={t.usersAxis}
+            format={fmt}
+            categories={categories(userRows)}
+            series={[
+              { key: 'mailboxes', label: t.mailboxesProvisioned, color: CHART_COLORS.slate, values: userRows.map((r) => r.mailboxes) },
+              { key: 'activeUsers', label: t.activeUsers, color: CHART_COLORS.green, values: userRows.map((r) => r.activeUsers) },
+            ]}
+          />
+          {userRows.length < rows.length && <Typography.Text type="secondary">{t.chartShowsTop(userRows.length, rows.length)}</Typography.Text>}
+        </Card>
+      </Col>
+    </Row>
+  );
+}
+
+/** Certificates valid, revoked and expiring within 60 days, by level and profile. */
+function CertificateCountsCard({ fmt }: { fmt: (n: number) => string }) {
+  const { t } = useT();
+  const [counts, setCounts] = useState<CertificateCount[]>([]);
+  useEffect(() => {
+    api<{ items: CertificateCount[] }>('GET', '/api/admin/reports/certificates').then((res) => setCounts(res.items), () => setCounts([]));
+  }, []);
+  return (
+    <Card title={t.certificateCounts} size="small">
+      <Table<CertificateCount>
+        rowKey={(c) => `${c.level}/${c.profile}`}
+        dataSource={counts}
+        size="small"
+        pagination={false}
+        scroll={{ x: 'max-content' }}
+        locale={{ emptyText: t.noData }}
+        columns={[
+          { title: t.level, dataIndex: 'level', render: (l: string) => levelText(t, l) },
+          { title: t.profile, dataIndex: 'profile', render: (p: CertificateCount['profile']) => t.profiles[p] ?? p },
+          { title: t.validCount, dataIndex: 'valid', align: 'right', render: fmt },
+          { title: t.revokedCount, dataIndex: 'revoked', align: 'right', render: fmt },
+          { title: t.expiringCount, dataIndex: 'expiringIn60Days', align: 'right', render: fmt },
+        ]}
+        summary={() =>
+          counts.length ? (
+            <Table.Summary.Row>
+              <Table.Summary.Cell index={0} colSpan={2}>
+                <strong>{t.total}</strong>
+              </Table.Summary.Cell>
+              {(['valid', 'revoked', 'expiringIn60Days'] as const).map((k, i) => (
+                <Table.Summary.Cell key={k} index={i + 2} align="right">
+                  <strong>{fmt(counts.reduce((s, c) => s + c[k], 0))}</strong>
                 </Table.Summary.Cell>
-                {(['valid', 'revoked', 'expiringIn60Days'] as const).map((k, i) => (
-                  <Table.Summary.Cell key={k} index={i + 2} align="right">
-                    <strong>{fmt(counts.reduce((s, c) => s + c[k], 0))}</strong>
-                  </Table.Summary.Cell>
-                ))}
-              </Table.Summary.Row>
-            ) : null
-          }
-        />
-      </Card>
-    </Space>
+              ))}
+            </Table.Summary.Row>
+          ) : null
+        }
+      />
+    </Card>
   );
 }
