@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { App, Button, Form, Input, Modal, Segmented, Select, Space, Spin, Switch, Typography } from 'antd';
+import { App, Button, Form, Input, Modal, Segmented, Select, Space, Spin, Switch, Typography, type FormInstance } from 'antd';
 import { api, ApiError, type OutgoingMessage, type PdfSignChoice, type SendResult, type SigningCertificate, type User } from '../api';
 import { formatDate, useT } from '../i18n';
 import { addressList, isAddress, parseAddress } from '../addresses';
@@ -50,7 +50,6 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
   const [plain, setPlain] = useState(() => initialPlainText(start, loadSignature()));
   const [version, setVersion] = useState(0);
   const [sending, setSending] = useState(false);
-  const [showCopies, setShowCopies] = useState(start.cc.length > 0);
   const editor = useRef<HTMLDivElement>(null);
   const uploads = useUploads();
   useEffect(() => {
@@ -137,49 +136,13 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
     onClose(false);
   };
 
-  const recipientRule = { validator: (_: unknown, list?: Recipient[]) => { const bad = (list ?? []).find((r) => !isAddress(r.value)); return bad ? Promise.reject(new Error(t.invalidAddress(bad.value))) : Promise.resolve(); } };
-  const needSomeone = { validator: () => { const v = form.getFieldsValue(['to', 'cc', 'bcc']) as Partial<Fields>; return [v.to, v.cc, v.bcc].some((l) => l?.length) ? Promise.resolve() : Promise.reject(new Error(t.recipientsRequired)); } };
-  const asRecipients = (list: { name?: string; address: string }[]) => list.map((a) => ({ value: a.address, label: recipientLabel(a.name, a.address) }));
 
   return (
     <section className="compose" aria-labelledby="compose-heading" onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void send()}>
       <Typography.Title level={1} id="compose-heading" className="view-title">
         {start.subject || t.newMessage}
       </Typography.Title>
-      <Form
-        form={form}
-        name="compose"
-        layout="horizontal"
-        labelCol={{ flex: '120px' }}
-        labelWrap
-        initialValues={{ from: pickIdentity(identities, [...addressList(init.source?.to), ...addressList(init.source?.cc)].map((a) => a.address)), to: asRecipients(start.to), cc: asRecipients(start.cc), bcc: [], subject: start.subject }}
-        onValuesChange={touch}
-        className="compose-form"
-      >
-        <Form.Item name="from" label={t.identity}>
-          <Select options={identities.map((i) => ({ value: i.address, label: recipientLabel(i.name, i.address) }))} />
-        </Form.Item>
-        <Form.Item name="to" label={t.to} rules={[recipientRule, needSomeone]}>
-          <AddressField />
-        </Form.Item>
-        {showCopies ? (
-          <>
-            <Form.Item name="cc" label={t.cc} rules={[recipientRule]}>
-              <AddressField />
-            </Form.Item>
-            <Form.Item name="bcc" label={t.bcc} rules={[recipientRule]}>
-              <AddressField />
-            </Form.Item>
-          </>
-        ) : (
-          <Button type="link" className="show-copies" onClick={() => setShowCopies(true)}>
-            {t.showCcBcc}
-          </Button>
-        )}
-        <Form.Item name="subject" label={t.subject}>
-          <Input />
-        </Form.Item>
-      </Form>
+      <HeaderFields form={form} identities={identities} init={init} start={start} onChange={touch} />
       <Space className="editor-head" wrap>
         <span id="editor-label" className="editor-label">{t.editorLabel}</span>
         <Segmented<Mode> aria-label={t.editorMode} value={mode} onChange={switchMode} options={[{ value: 'rich', label: t.richText }, { value: 'plain', label: t.plainText }]} />
@@ -207,53 +170,8 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
           ) : null
         }
       />
-      {signing.certificates.length > 0 && (
-        <Space className="compose-sign" wrap>
-          <Switch id="compose-sign" checked={signing.on} onChange={(on) => { signing.setOn(on); signing.setError(null); }} data-testid="sign-switch" />
-          <label htmlFor="compose-sign">{t.signSwitch}</label>
-          {signingAnything && signing.certificates.length > 1 && (
-            <Select
-              aria-label={t.signCertificate}
-              value={signing.serial}
-              onChange={signing.setSerial}
-              options={signing.certificates.map((c) => ({ value: c.serial, label: `${c.commonName} — ${t.signValidUntil(formatDate(c.notAfter, lang))}` }))}
-            />
-          )}
-          {signingAnything && signing.certificates.length === 1 && (
-            <Typography.Text type="secondary">
-              {signing.certificates[0]!.commonName} — {t.signValidUntil(formatDate(signing.certificates[0]!.notAfter, lang))}
-            </Typography.Text>
-          )}
-          {signing.error && (
-            <span className="compose-sign-error" role="alert" data-testid="sign-error">
-              {signing.error}
-            </span>
-          )}
-        </Space>
-      )}
-      <Modal
-        open={signing.pinOpen}
-        title={t.pinTitle}
-        okText={t.signAndSend}
-        cancelText={t.cancel}
-        onOk={confirmPin}
-        onCancel={signing.closePin}
-        destroyOnHidden
-      >
-        <Form layout="vertical" onFinish={confirmPin}>
-          <Form.Item label={t.pinLabel} extra={t.pinHint} validateStatus={signing.pinError ? 'error' : undefined} help={signing.pinError ? t.pinRequired : undefined}>
-            <Input.Password
-              autoFocus
-              autoComplete="off"
-              inputMode="numeric"
-              maxLength={12}
-              value={signing.pin}
-              onChange={(e) => signing.setPin(e.target.value)}
-              data-testid="sign-pin"
-            />
-          </Form.Item>
-        </Form>
-      </Modal>
+      {signing.certificates.length > 0 && <SignControls signing={signing} signingAnything={signingAnything} />}
+      <PinDialog signing={signing} onConfirm={confirmPin} />
       <Space className="compose-actions" wrap>
         <Button type="primary" onClick={() => void send()} loading={sending} disabled={uploads.busy} data-testid="send">
           {sending ? t.sending : t.send}
@@ -262,6 +180,112 @@ function ComposeForm({ init, identities, draftsFolder, onClose }: Props & { iden
         <DraftStatusText status={draft.status} />
       </Space>
     </section>
+  );
+}
+
+type Signing = ReturnType<typeof useSigning>;
+
+/** From, To, Cc/Bcc (shown on demand) and Subject, with the recipient checks. */
+function HeaderFields({ form, identities, init, start, onChange }: { form: FormInstance<Fields>; identities: User[]; init: ComposeInit; start: ReturnType<typeof composeStart>; onChange: () => void }) {
+  const { t } = useT();
+  const [showCopies, setShowCopies] = useState(start.cc.length > 0);
+  const recipientRule = { validator: (_: unknown, list?: Recipient[]) => { const bad = (list ?? []).find((r) => !isAddress(r.value)); return bad ? Promise.reject(new Error(t.invalidAddress(bad.value))) : Promise.resolve(); } };
+  const needSomeone = { validator: () => { const v = form.getFieldsValue(['to', 'cc', 'bcc']) as Partial<Fields>; return [v.to, v.cc, v.bcc].some((l) => l?.length) ? Promise.resolve() : Promise.reject(new Error(t.recipientsRequired)); } };
+  const asRecipients = (list: { name?: string; address: string }[]) => list.map((a) => ({ value: a.address, label: recipientLabel(a.name, a.address) }));
+  return (
+    <Form
+      form={form}
+      name="compose"
+      layout="horizontal"
+      labelCol={{ flex: '120px' }}
+      labelWrap
+      initialValues={{ from: pickIdentity(identities, [...addressList(init.source?.to), ...addressList(init.source?.cc)].map((a) => a.address)), to: asRecipients(start.to), cc: asRecipients(start.cc), bcc: [], subject: start.subject }}
+      onValuesChange={onChange}
+      className="compose-form"
+    >
+      <Form.Item name="from" label={t.identity}>
+        <Select options={identities.map((i) => ({ value: i.address, label: recipientLabel(i.name, i.address) }))} />
+      </Form.Item>
+      <Form.Item name="to" label={t.to} rules={[recipientRule, needSomeone]}>
+        <AddressField />
+      </Form.Item>
+      {showCopies ? (
+        <>
+          <Form.Item name="cc" label={t.cc} rules={[recipientRule]}>
+            <AddressField />
+          </Form.Item>
+          <Form.Item name="bcc" label={t.bcc} rules={[recipientRule]}>
+            <AddressField />
+          </Form.Item>
+        </>
+      ) : (
+        <Button type="link" className="show-copies" onClick={() => setShowCopies(true)}>
+          {t.showCcBcc}
+        </Button>
+      )}
+      <Form.Item name="subject" label={t.subject}>
+        <Input />
+      </Form.Item>
+    </Form>
+  );
+}
+
+/** The "Sign" switch, the certificate to sign with, and what went wrong with the last signing. */
+function SignControls({ signing, signingAnything }: { signing: Signing; signingAnything: boolean }) {
+  const { t, lang } = useT();
+  return (
+    <Space className="compose-sign" wrap>
+      <Switch id="compose-sign" checked={signing.on} onChange={(on) => { signing.setOn(on); signing.setError(null); }} data-testid="sign-switch" />
+      <label htmlFor="compose-sign">{t.signSwitch}</label>
+      {signingAnything && signing.certificates.length > 1 && (
+        <Select
+          aria-label={t.signCertificate}
+          value={signing.serial}
+          onChange={signing.setSerial}
+          options={signing.certificates.map((c) => ({ value: c.serial, label: `${c.commonName} — ${t.signValidUntil(formatDate(c.notAfter, lang))}` }))}
+        />
+      )}
+      {signingAnything && signing.certificates.length === 1 && (
+        <Typography.Text type="secondary">
+          {signing.certificates[0]!.commonName} — {t.signValidUntil(formatDate(signing.certificates[0]!.notAfter, lang))}
+        </Typography.Text>
+      )}
+      {signing.error && (
+        <span className="compose-sign-error" role="alert" data-testid="sign-error">
+          {signing.error}
+        </span>
+      )}
+    </Space>
+  );
+}
+
+/** The PIN, asked at send time for everything signed in this message; never kept after the send. */
+function PinDialog({ signing, onConfirm }: { signing: Signing; onConfirm: () => void }) {
+  const { t } = useT();
+  return (
+    <Modal
+      open={signing.pinOpen}
+      title={t.pinTitle}
+      okText={t.signAndSend}
+      cancelText={t.cancel}
+      onOk={onConfirm}
+      onCancel={signing.closePin}
+      destroyOnHidden
+    >
+      <Form layout="vertical" onFinish={onConfirm}>
+        <Form.Item label={t.pinLabel} extra={t.pinHint} validateStatus={signing.pinError ? 'error' : undefined} help={signing.pinError ? t.pinRequired : undefined}>
+          <Input.Password
+            autoFocus
+            autoComplete="off"
+            inputMode="numeric"
+            maxLength={12}
+            value={signing.pin}
+            onChange={(e) => signing.setPin(e.target.value)}
+            data-testid="sign-pin"
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }
 
