@@ -10,6 +10,8 @@ import { serveSpa, WEBMAIL_CSP } from './ui.js';
 import { usageSources } from './reports.js';
 import { configuredTimestamper, pkiRoutes, signingRoutes } from '../signer/index.js';
 import { loadKek } from '../core/kek.js';
+import { counter, histogram, renderMetrics } from '../core/metrics.js';
+import { networkMatcher } from '../core/networks.js';
 import { pkiBaseUrl } from '../core/config.js';
 import { clientConfigRoutes, webmailRoutes } from '../webmail/index.js';
 import { MASTER_USER, type DovecotHealth } from '../mailstore/index.js';
@@ -28,6 +30,18 @@ function webmailImap(config: Config) {
   const file = path.join(config.dataDir, 'secrets', 'dovecot-master-password');
   if (!existsSync(file)) return undefined;
   return { host: '127.0.0.1', port: config.imapPort, master: { user: MASTER_USER, password: readFileSync(file, 'utf8').trim() } };
+}
+
+const httpRequests = counter('govmail_http_requests_total', 'HTTP requests, by method, route pattern and status', ['method', 'route', 'status']);
+const httpSeconds = histogram('govmail_http_request_seconds', 'HTTP request duration, by route pattern', ['route'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
+/** Every answer counted by its route pattern (never the raw URL: message UIDs would make endless series). */
+function observeHttp(app: FastifyInstance): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    httpSeconds.observe({ route }, reply.elapsedTime / 1000);
+  });
 }
 
 /** The endpoints mail clients are told to use: those this configuration listens on. */
@@ -52,6 +66,16 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });
     }
+  });
+  observeHttp(app);
+  const metricsAllowed = networkMatcher(config.metricsAllow.split(','));
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    const token = config.metricsToken && req.headers.authorization === `Bearer ${config.metricsToken}`;
+    if (!token && !metricsAllowed(req.ip)) {
+      return reply.code(403).type('text/plain; charset=utf-8').send('Chỉ đọc được từ địa chỉ trong metricsAllow hoặc với mã metricsToken / allowed only from metricsAllow networks or with the metricsToken bearer token\n');
+    }
+    const m = await renderMetrics();
+    return reply.type(m.contentType).send(m.body);
   });
   const kek = loadKek(config.dataDir);
   const signer = { kek, pkiUrl: pkiBaseUrl(config), dataDir: config.dataDir };

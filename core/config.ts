@@ -65,6 +65,10 @@ export const configSchema = z
     sendExternalRecipientsPerHour: z.coerce.number().int().min(1).default(1000),
     /** Client networks exempt from the connection, recipient and rate limits (the province's own systems). */
     limitsExemptNetworks: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 10.20.0.0/16,2001:db8::/32').default(''),
+    /** Who may read /metrics without a token: CIDR blocks (default loopback). */
+    metricsAllow: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 127.0.0.0/8,10.0.5.0/24').default('127.0.0.0/8,::1/128'),
+    /** A bearer token that also opens /metrics (for a Prometheus elsewhere); at least 24 characters. */
+    metricsToken: z.string().min(24, 'a random token of at least 24 characters').optional(),
   })
   .strict();
 
@@ -106,6 +110,8 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_SEND_MESSAGES_PER_HOUR: 'sendMessagesPerHour',
   GOVMAIL_SEND_EXTERNAL_RECIPIENTS_PER_HOUR: 'sendExternalRecipientsPerHour',
   GOVMAIL_LIMITS_EXEMPT_NETWORKS: 'limitsExemptNetworks',
+  GOVMAIL_METRICS_ALLOW: 'metricsAllow',
+  GOVMAIL_METRICS_TOKEN: 'metricsToken',
 };
 
 export function loadConfig(

@@ -6,6 +6,7 @@ import { hash, Algorithm } from '@node-rs/argon2';
 import pg from 'pg';
 import type { Config } from '../core/config.js';
 import { logger } from '../core/log.js';
+import { counter } from '../core/metrics.js';
 import { readOrCreateSecret, stopChild } from '../core/embedded-postgres.js';
 import { chownTree, spawnAs, type Identity } from '../core/privileges.js';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +34,20 @@ export interface DovecotHealth {
   lastProblem?: { at: Date; line: string };
 }
 
-/** Sorts one line of Dovecot's log: panics and fatal errors are counted and logged as errors. */
-export function classifyDovecotLine(line: string): 'panic' | 'fatal' | 'error' | 'info' {
+/** Sorts one line of Dovecot's log: panics and fatal errors are counted and logged as errors, logins counted. */
+export function classifyDovecotLine(line: string): 'panic' | 'fatal' | 'error' | 'login' | 'login-failed' | 'info' {
   if (/: Panic: /.test(line)) return 'panic';
   if (/: Fatal: /.test(line)) return 'fatal';
+  if (/-login: (?:Info: )?Login: /.test(line)) return 'login';
+  if (/-login: (?:Info: )?(?:Aborted login|Disconnected)[^(]*\(auth failed/.test(line)) return 'login-failed';
   return /Error/i.test(line) ? 'error' : 'info';
+}
+
+const problems = counter('govmail_dovecot_problems_total', 'Dovecot panics and fatal errors (each one cost a session its work)', ['kind']);
+const logins = counter('govmail_mail_logins_total', 'Logins to Dovecot, by protocol (imap, pop3, managesieve) and outcome', ['protocol', 'outcome']);
+
+function countLogin(line: string, outcome: 'ok' | 'failed'): void {
+  logins.inc({ protocol: /(imap|pop3|managesieve)-login/.exec(line)?.[1] ?? 'other', outcome });
 }
 
 /** One role per database (`govmail_dovecot` for the database `govmail`), so test databases never share one. */
@@ -198,7 +208,9 @@ export async function startDovecot(opts: {
         const line = raw.trim();
         if (!line) continue;
         const kind = classifyDovecotLine(line);
+        if (kind === 'login' || kind === 'login-failed') countLogin(line, kind === 'login' ? 'ok' : 'failed');
         if (kind === 'panic' || kind === 'fatal') {
+          problems.inc({ kind });
           health[kind === 'panic' ? 'panics' : 'fatals']++;
           health.lastProblem = { at: new Date(), line };
           log.error(line);

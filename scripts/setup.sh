@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(postgresql dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sieve dovecot-managesieved dovecot-pop3d openssl fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libnss3-tools swaks libnet-ssleay-perl libio-socket-ssl-perl poppler-utils gpgsm chromium python3)
+  packages+=(libnss3-tools swaks libnet-ssleay-perl libio-socket-ssl-perl poppler-utils gpgsm chromium python3 prometheus)
 fi
 
 missing=()

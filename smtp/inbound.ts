@@ -6,6 +6,7 @@ import { checkRecipient, clientLimiter, envelopeTargets, limitOptions, mailFromV
 import type { RecipientLookups } from './recipient-cache.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
 import { REPLIES } from './rules.js';
+import { instrumented } from './metrics.js';
 import { dnsResolver, senderCheck, trustedNetworks } from './sender-auth.js';
 import { isLocalDomain } from '../admin/index.js';
 
@@ -24,7 +25,7 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
     onError: (err) => log.warn({ err: err.message }, 'sender authentication failed; delivered unmarked'),
   });
   const limiter = clientLimiter(config, config.smtpMaxRecipients);
-  return new SMTPServer({
+  return new SMTPServer(instrumented('mx', {
     ...limitOptions(config, limiter),
     name: config.hostname,
     banner: 'GovMail ESMTP',
@@ -76,5 +77,5 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
         callback(smtpError(REPLIES.tempFailure));
       });
     },
-  });
+  }));
 }

@@ -10,6 +10,7 @@ import { cachedLookups, directLookups } from './recipient-cache.js';
 import { createMxServer } from './inbound.js';
 import { createSubmissionServer } from './submission.js';
 import { limitsExempt } from './session.js';
+import { registerQueueGauges } from './metrics.js';
 import { startQueueWorker } from './worker.js';
 import { createSubmitter, type Submitter } from './submit.js';
 import type { SMTPServer } from 'smtp-server';
@@ -50,6 +51,7 @@ export async function startSmtpServices(o: {
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
   const sendRate = { limits: { messagesPerHour: config.sendMessagesPerHour, externalRecipientsPerHour: config.sendExternalRecipientsPerHour }, exempt: limitsExempt(config) };
   const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick(), sendRate };
+  registerQueueGauges(db);
   const changes = createChangeFeed(db, [DIRECTORY_CHANGES, QUOTA_CROSSINGS]);
   const lookups = cachedLookups(directLookups(db), changes);
   const servers: Array<[SMTPServer, number, string]> = [

@@ -13,6 +13,7 @@ import { classifiedPolicy } from './policy.js';
 import { removeForgedHeaders } from './sender-auth.js';
 import { audit } from '../core/audit.js';
 import { takeSendAllowance, type SendRateLimits } from './send-rate.js';
+import { lmtpSeconds } from './metrics.js';
 
 /**
  * What happens to a message once DATA is complete, for MX and submission alike. The rule: we answer 250
@@ -88,7 +89,9 @@ export async function acceptMessage(deps: PipelineDeps, accepted: Accepted): Pro
   let lmtpResults: Array<{ recipient: string; code: number; response: string }> = [];
   if (local.length) {
     try {
+      const stopTimer = lmtpSeconds.startTimer();
       lmtpResults = await deps.lmtp.deliver({ from: msg.sender, to: local, raw: msg.message });
+      stopTimer();
     } catch (err) {
       if (!(err instanceof LmtpUnavailableError)) throw err;
       lmtpResults = local.map((r) => ({ recipient: r, code: 451, response: '451 4.3.0 mail store unavailable' }));

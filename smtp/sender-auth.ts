@@ -1,5 +1,5 @@
 import { Resolver } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { networkMatcher } from '../core/networks.js';
 import { authenticate } from 'mailauth';
 import { JUNK_HEADER } from '../mailstore/index.js';
 import { domainOf, headerFromAddresses, type Reply } from './rules.js';
@@ -149,17 +149,4 @@ export function junkHeader(reason: string): string {
 }
 
 /** Connections from these networks (our own relays, local tools) are not checked; default loopback only. */
-export function trustedNetworks(cidrs: readonly string[]): (ip: string) => boolean {
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [addr, bits] = c.split('/');
-    const type = isIP(addr!) === 6 ? 'ipv6' : 'ipv4';
-    list.addSubnet(addr!, Number(bits ?? (type === 'ipv6' ? 128 : 32)), type);
-  }
-  return (ip) => {
-    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-    const a = v4 ?? ip;
-    const type = isIP(a) === 6 ? 'ipv6' : 'ipv4';
-    return isIP(a) !== 0 && list.check(a, type);
-  };
-}
+export const trustedNetworks = networkMatcher;

@@ -6,6 +6,7 @@ import { authenticate, senderAddresses } from '../admin/index.js';
 import type { RecipientLookups } from './recipient-cache.js';
 import { checkRecipient, clientLimiter, envelopeTargets, limitOptions, mailFromViolation, rcptPrecheck, readMessage, refusedRecipient, smtpError, type TaggedAddress } from './session.js';
 import { acceptMessage, receivedHeader, type PipelineDeps } from './pipeline.js';
+import { instrumented } from './metrics.js';
 import { isThrottled, recordAuthFailure } from './throttle.js';
 import { headerFromAddresses, REPLIES, senderAllowed } from './rules.js';
 
@@ -97,5 +98,5 @@ export function createSubmissionServer(config: Config, deps: PipelineDeps, tls: 
       });
     },
   };
-  return new SMTPServer(options);
+  return new SMTPServer(instrumented(implicitTls ? 'submissions' : 'submission', options));
 }

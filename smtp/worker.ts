@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { queueOutcomes } from './metrics.js';
 import { logger } from '../core/log.js';
 import { isLocalDomain } from '../admin/index.js';
 import { LmtpUnavailableError, type LmtpClient } from '../mailstore/index.js';
@@ -43,7 +44,7 @@ export async function processJob(o: WorkerOptions, job: ClaimedJob): Promise<'do
   const usage: UsageRow[] = [];
   const isLocal = new Set(local);
 
-  return o.db.transaction(async (t) => {
+  const finished = await o.db.transaction(async (t) => {
     for (const r of results) {
       const outcome = outcomeOf(r.code);
       const mailbox = isLocal.has(r.recipient) ? r.recipient : job.originMailbox;
@@ -68,6 +69,9 @@ export async function processJob(o: WorkerOptions, job: ClaimedJob): Promise<'do
     await recordUsage(o.db, usage, t);
     return finishAttempt(o.db, job.id, retryIn, t);
   });
+  // Counted once the attempt is committed.
+  for (const u of usage) queueOutcomes.inc({ outcome: u.event === 'sent' ? 'delivered' : u.event });
+  return finished;
 }
 
 /** Polls for due jobs until stopped; several workers (in one or many processes) share the queue safely. */
