@@ -268,12 +268,18 @@ function usersAndPluginsSection(o: DovecotOptions, conf: (name: string) => strin
   ];
 }
 
+/** Login processes in Dovecot's high-performance mode: a few long-lived processes, each serving many clients. */
+const LOGIN_PROCESSES = ['  service_count = 0', '  process_min_avail = 2', '  client_limit = 1000'];
+
 /** The listeners: IMAP, POP3, ManageSieve and LMTP (loopback only). */
 function listenerSection(o: DovecotOptions, embedded: boolean): string[] {
   return [
     '',
     '# Listeners.',
     'service imap-login {',
+    '  # One login process for many clients: a STARTTLS client keeps its login process as its TLS proxy for the',
+    '  # whole session, so one process per client (the default) ran out at 100 connected sessions.',
+    ...LOGIN_PROCESSES,
     '  inet_listener imap {',
     `    port = ${o.ports.imap}`,
     '  }',
@@ -283,6 +289,7 @@ function listenerSection(o: DovecotOptions, embedded: boolean): string[] {
     embedded ? '  chroot = ' : '',
     '}',
     'service pop3-login {',
+    ...LOGIN_PROCESSES,
     '  inet_listener pop3 {',
     `    port = ${o.ports.pop3}`,
     '  }',
@@ -292,10 +299,15 @@ function listenerSection(o: DovecotOptions, embedded: boolean): string[] {
     embedded ? '  chroot = ' : '',
     '}',
     'service managesieve-login {',
+    ...LOGIN_PROCESSES,
     '  inet_listener sieve {',
     `    port = ${o.ports.managesieve}`,
     '  }',
     embedded ? '  chroot = ' : '',
+    '}',
+    'service imap {',
+    '  # One process per IMAP session; desktop clients hold several each, so 1024 (the default) is too few for a province.',
+    '  process_limit = 10000',
     '}',
     'service lmtp {',
     '  # Sieve runs `govmail sendmail` (node) from LMTP, and children inherit its address-space limit: node',
