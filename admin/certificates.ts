@@ -127,12 +127,12 @@ export async function certificatePath(db: Sequelize, serial: string): Promise<st
   return row?.path ?? null;
 }
 
-export async function approveCertificate(db: Sequelize, signer: SignerContext, id: number, by: Actor, o: { validityDays?: number } = {}): Promise<{ serial: string; certificatePem: string; p12: Buffer; password: string }> {
+export async function approveCertificate(db: Sequelize, signer: SignerContext, id: number, by: Actor, o: { validityDays?: number; legacy?: boolean } = {}): Promise<{ serial: string; certificatePem: string; p12: Buffer; password: string }> {
   return db.transaction(async (t) => {
     const r = await lockedRequest(db, id, t);
     const password = generatePassword();
     const issued = await issueCertificate(db, signer.kek, {
-      profile: getProfile(r.profile, signer.dataDir), subject: r.subject, key: { kind: 'p12', password }, validityDays: o.validityDays, renewalOf: r.renewal_of ?? undefined, pkiUrl: signer.pkiUrl, actor: by.actor,
+      profile: getProfile(r.profile, signer.dataDir), subject: r.subject, key: { kind: 'p12', password, legacy: o.legacy }, validityDays: o.validityDays, renewalOf: r.renewal_of ?? undefined, pkiUrl: signer.pkiUrl, actor: by.actor,
       // The signer writes its rows in our transaction: a failure below leaves no certificate behind.
       transaction: t,
     });

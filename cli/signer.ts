@@ -23,6 +23,10 @@ function readJsonFile(file: string, field: string): unknown {
 
 const CLI_ACTOR = 'cli';
 
+const LEGACY_P12_NOTE =
+  'Cảnh báo: PKCS#12 kiểu cũ (3DES, MAC SHA-1) yếu hơn mặc định (AES-256, SHA-256); chỉ dùng cho Windows cũ và gpgsm 2.2. / ' +
+  'Warning: a legacy PKCS#12 (3DES, SHA-1 MAC) is weaker than the default (AES-256, SHA-256); use it only for old Windows and gpgsm 2.2.';
+
 /** `govmail ca …` and `govmail cert …`: the operator's side of the signer. */
 export function signerCommands(program: Command, dataOption: (c: Command) => Command, withContext: WithContext): void {
   const ca = program.command('ca').description('tổ chức chứng thực / certification authority');
@@ -80,29 +84,32 @@ export function signerCommands(program: Command, dataOption: (c: Command) => Com
     .option('--csr <file>', 'yêu cầu PKCS#10 / a PKCS#10 request (key stays with the holder)')
     .option('--p12 <out>', 'sinh khoá trên máy chủ, xuất PKCS#12 / generate the key, deliver a PKCS#12 (password on stdin)')
     .option('--password-stdin', 'đọc mật khẩu PKCS#12 từ stdin / read the PKCS#12 password from stdin')
+    .option('--legacy', 'PKCS#12 kiểu cũ (3DES, SHA-1) cho Windows cũ và gpgsm 2.2 / legacy PKCS#12 (3DES, SHA-1) for old Windows and gpgsm 2.2')
     .option('--server-key', 'khoá giữ trên máy chủ, mở bằng PIN (từ stdin) / server-held key unlocked by a PIN read from stdin')
     .option('--algorithm <alg>', 'cho khoá sinh trên máy chủ / for server-generated keys', 'rsa-2048')
     .option('--validity-days <n>', 'số ngày hiệu lực / validity in days')
     .option('--renew <serial>', 'gia hạn chứng thư này / this extends the given certificate')
     .option('--out <file>', 'ghi chứng thư PEM / write the certificate PEM')
     .action(
-      withContext(async (ctx, o: { profile: string; subjectJson: string; csr?: string; p12?: string; passwordStdin?: boolean; serverKey?: boolean; algorithm: string; validityDays?: string; renew?: string; out?: string }) => {
+      withContext(async (ctx, o: { profile: string; subjectJson: string; csr?: string; p12?: string; passwordStdin?: boolean; legacy?: boolean; serverKey?: boolean; algorithm: string; validityDays?: string; renew?: string; out?: string }) => {
         const profile = getProfile(o.profile, ctx.config.dataDir);
         const subject = parseSubject(readJsonFile(o.subjectJson, '--subject-json'), profile);
         const modes = [o.csr, o.p12, o.serverKey].filter(Boolean).length;
         if (modes !== 1) throw new InvalidInputError('key', 'exactly one of --csr, --p12 or --server-key', 'đúng một trong --csr, --p12 hoặc --server-key');
+        if (o.legacy && !o.p12) throw new InvalidInputError('--legacy', '--p12 OUT as well (it only changes how the PKCS#12 is protected)', 'cả --p12 OUT (tuỳ chọn này chỉ đổi cách bảo vệ tệp PKCS#12)');
         let key: KeyDelivery;
         if (o.csr) key = { kind: 'csr', csr: readFileSync(o.csr) };
         else if (o.p12) {
           if (!o.passwordStdin) throw new InvalidInputError('--password-stdin', 'the PKCS#12 password on stdin', 'mật khẩu PKCS#12 qua stdin');
           const password = await readStdin();
           if (password.length < 8) throw new InvalidInputError('password', 'at least 8 characters', 'ít nhất 8 ký tự');
-          key = { kind: 'p12', password, algorithm: parseKeyAlgorithm(o.algorithm) };
+          key = { kind: 'p12', password, algorithm: parseKeyAlgorithm(o.algorithm), legacy: Boolean(o.legacy) };
         } else key = { kind: 'server', pin: await readStdin(), algorithm: parseKeyAlgorithm(o.algorithm) };
         const issued = await issueCertificate(ctx.db, loadKek(ctx.config.dataDir), {
           profile, subject, key, validityDays: o.validityDays ? Number(o.validityDays) : undefined, renewalOf: o.renew, pkiUrl: pkiBaseUrl(ctx.config), actor: CLI_ACTOR,
         });
         if (issued.p12) writeFileSync(o.p12!, issued.p12, { mode: 0o600 });
+        if (issued.p12 && o.legacy) process.stderr.write(`${LEGACY_P12_NOTE}\n`);
         if (o.out) writeFileSync(o.out, issued.certificatePem);
         else process.stdout.write(issued.certificatePem);
         process.stderr.write(`Đã cấp / issued: serial ${issued.serial}\n`);

@@ -40,10 +40,11 @@ export function certificateRoutes(app: FastifyInstance, opts: AdminRouteOptions)
   }, async (req, reply) => reply.code(201).send(await requestCertificate(db, req.body as any, { actor: req.principal!.id, ip: req.ip }, opts.signer?.dataDir)));
 
   app.post('/api/admin/certificates/requests/:id/approve', {
-    schema: { body: { type: ['object', 'null'], properties: { validityDays: { type: 'integer', minimum: 1 } }, additionalProperties: false } },
+    // legacy: a PKCS#12 in 3DES with an HMAC-SHA1 MAC, for old Windows and gpgsm 2.2 (weaker; see signer/README.md).
+    schema: { body: { type: ['object', 'null'], properties: { validityDays: { type: 'integer', minimum: 1 }, legacy: { type: 'boolean' } }, additionalProperties: false } },
     config: { access: { action: 'cert.approve', targets: async (req) => [await certificateRequestPath(db, requestId(req))] } },
   }, async (req) => {
-    const issued = await approveCertificate(db, signer(), requestId(req), { actor: req.principal!.id, ip: req.ip }, { validityDays: (req.body as { validityDays?: number } | null)?.validityDays });
+    const issued = await approveCertificate(db, signer(), requestId(req), { actor: req.principal!.id, ip: req.ip }, { validityDays: (req.body as { validityDays?: number } | null)?.validityDays, legacy: (req.body as { legacy?: boolean } | null)?.legacy });
     // The PKCS#12 and its password go back once, to the approver who hands them over; neither is stored.
     return { serial: issued.serial, certificatePem: issued.certificatePem, p12: issued.p12.toString('base64'), password: issued.password };
   });

@@ -200,8 +200,19 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     await superPage.reload();
     await openMenu(superPage, 'Chứng thư số');
     await row(superPage, renewal.id).getByRole('button', { name: 'Duyệt' }).click();
-    await superPage.getByRole('dialog', { name: 'Duyệt và cấp chứng thư' }).getByRole('button', { name: 'Duyệt' }).click();
-    await superPage.getByTestId('p12-password').waitFor();
+    // This holder runs an old Windows: the legacy PKCS#12, whose weakness the dialog spells out.
+    const approve = superPage.getByRole('dialog', { name: 'Duyệt và cấp chứng thư' });
+    await approve.getByTestId('legacy-p12').check();
+    assert.match(await approve.getByTestId('legacy-p12-note').innerText(), /Yếu hơn mặc định[\s\S]*Weaker than the default/);
+    await approve.getByRole('button', { name: 'Duyệt' }).click();
+    const password = (await superPage.getByTestId('p12-password').innerText()).trim();
+    const [download] = await Promise.all([superPage.waitForEvent('download'), superPage.getByTestId('download-p12').click()]);
+    const p12 = path.join(dataDir, 'renewal-legacy.p12');
+    await download.saveAs(p12);
+    const info = spawnSync('openssl', ['pkcs12', '-in', p12, '-passin', `pass:${password}`, '-info', '-noout', '-legacy'], { encoding: 'utf8' });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stderr, /MAC: sha1/);
+    assert.match(info.stderr, /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
     await superPage.getByTestId('issued-close').click();
     await superPage.locator(`tr[data-row-key="${renewal.id}"] td[data-col="status"]`).getByText('Đã cấp').waitFor();
     const [{ renewal_of }] = await db.query<{ renewal_of: string }>('SELECT renewal_of FROM signer_certificates WHERE serial = $1', { bind: [(await requests())[1].serial], type: QueryTypes.SELECT });

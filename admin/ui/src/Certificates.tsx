@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type HTMLAttributes, type ReactNode } from 'react';
-import { Alert, Button, Form, Input, InputNumber, message, Modal, Popconfirm, Radio, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Checkbox, Form, Input, InputNumber, message, Modal, Popconfirm, Radio, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { api, ApiError, type Page } from './api';
 import { useT, type Strings } from './i18n';
 import { showServerError } from './forms';
@@ -7,6 +7,12 @@ import { useElementWidth } from './size';
 
 type Profile = 'organisation' | 'individual';
 type Status = 'requested' | 'rejected' | 'issued' | 'revoked' | 'expired';
+
+// Both languages at once: whoever picks this must see the warning whatever the console's language.
+const LEGACY_P12 = {
+  label: 'Tệp PKCS#12 kiểu cũ (3DES, SHA-1) / legacy PKCS#12 (3DES, SHA-1)',
+  note: 'Yếu hơn mặc định (AES-256, SHA-256): chỉ dùng cho Windows cũ và gpgsm 2.2. / Weaker than the default (AES-256, SHA-256): only for old Windows and gpgsm 2.2.',
+};
 
 interface CertificateRow {
   id: number;
@@ -66,7 +72,8 @@ export function Certificates({ canApprove }: { canApprove: boolean }) {
 
   const [approving, setApproving] = useState<CertificateRow>();
   const [approveError, setApproveError] = useState<string>();
-  const [approveForm] = Form.useForm<{ validityDays?: number }>();
+  const [approveForm] = Form.useForm<{ validityDays?: number; legacy?: boolean }>();
+  const legacyP12 = Form.useWatch('legacy', approveForm);
   const [issued, setIssued] = useState<Issued>();
 
   const [rejecting, setRejecting] = useState<CertificateRow>();
@@ -342,7 +349,7 @@ export function Certificates({ canApprove }: { canApprove: boolean }) {
               const res = await api<{ serial: string; certificatePem: string; p12: string; password: string }>(
                 'POST',
                 `/api/admin/certificates/requests/${approving.id}/approve`,
-                v.validityDays ? { validityDays: v.validityDays } : {},
+                { ...(v.validityDays ? { validityDays: v.validityDays } : {}), ...(v.legacy ? { legacy: true } : {}) },
               );
               const p12 = Uint8Array.from(atob(res.p12), (c) => c.charCodeAt(0));
               setIssued({ serial: res.serial, commonName: approving.commonName, password: res.password, p12Url: blobUrl(p12, 'application/x-pkcs12'), pemUrl: blobUrl(res.certificatePem, 'application/x-pem-file') });
@@ -359,6 +366,10 @@ export function Certificates({ canApprove }: { canApprove: boolean }) {
           <Form.Item name="validityDays" label={t.validityDays} extra={t.validityHelp}>
             <InputNumber min={1} max={1826} precision={0} style={{ width: 160 }} />
           </Form.Item>
+          <Form.Item name="legacy" valuePropName="checked" style={{ marginBottom: legacyP12 ? 8 : undefined }}>
+            <Checkbox data-testid="legacy-p12">{LEGACY_P12.label}</Checkbox>
+          </Form.Item>
+          {legacyP12 && <Alert type="warning" showIcon title={LEGACY_P12.note} data-testid="legacy-p12-note" />}
         </Form>
       </Modal>
 
