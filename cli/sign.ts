@@ -8,15 +8,10 @@ import {
   activeIssuingCa, addFiles, caChain, chainValidator, emptyTrust, loadPkcs12, ourTrust, signCms, signSmime, unlockServerKey, validatePath,
   verifySmime, certificateFromDer, derBlocks, formatName, type PathValidationResult, type VerifyReport, type TrustMaterial,
   configuredTimestamper, isPdf, signPdf, type PadesLevel, saveStampImage, removeStampImage, type StampImageKind,
+  isPurpose, loadStampProfile, type StampOptions,
+  addDataDirTrust, reportJson as validationJson, reportPdf, reportText, validateSignatures, type ValidationReport,
 } from '../signer/index.js';
-// Not exported by signer/index.ts yet (#14 regroups the signer's entry); until then a deep import, allowed here only.
-// eslint-disable-next-line no-restricted-imports
-import { isPurpose } from '../signer/pathvalidation/purpose.js';
 import { getAgency, getMailbox } from '../admin/index.js';
-import { addDataDirTrust, reportJson as validationJson, reportPdf, reportText, validateSignatures, type ValidationReport } from '../signer/index.js';
-// signer/index.ts does not export the stamp profile yet (#14 regroups the signer's entry); until then, the one deep import.
-// eslint-disable-next-line no-restricted-imports
-import { loadStampProfile, type StampOptions } from '../signer/pdf/index.js';
 import type { Context } from './context.js';
 import { readStdin } from './io.js';
 
