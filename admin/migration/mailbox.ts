@@ -4,7 +4,7 @@ import { GovmailError } from '../../core/errors.js';
 import { connectSource, connectTarget, sourceServerKey, type SourceAuth, type SourceServer, type TargetServer } from './connect.js';
 import { copyFolder, TargetOverQuota, type CopyOptions, type FolderResult } from './copy.js';
 import { planFolder, folderFilter, type FolderPlan } from './folders.js';
-import { startMailboxRow, finishMailboxRow } from './progress.js';
+import { startMailboxRow, finishMailboxRow, lockTargetMailbox, type MailboxPair } from './progress.js';
 
 /** One source mailbox into one of ours: every selected folder in turn, parents before children. */
 export interface MailboxReport {
@@ -72,6 +72,31 @@ export async function migrateMailbox(
   const started = Date.now();
   const report = emptyReport(job.sourceAddress, job.targetAddress);
   const pair = { sourceServer: sourceServerKey(server), sourceAddress: job.sourceAddress, targetAddress: job.targetAddress };
+  let unlock: (() => Promise<void>) | undefined;
+  if (!opts.dryRun) {
+    try {
+      unlock = await lockTargetMailbox(db, job.targetAddress);
+    } catch (err) {
+      return { ...report, status: 'failed', error: failureOf(err), seconds: (Date.now() - started) / 1000 };
+    }
+  }
+  try {
+    return await copyMailbox(db, server, targetServer, job, opts, report, pair, started);
+  } finally {
+    await unlock?.();
+  }
+}
+
+async function copyMailbox(
+  db: Sequelize,
+  server: SourceServer,
+  targetServer: TargetServer,
+  job: { sourceAddress: string; targetAddress: string; auth: SourceAuth },
+  opts: MailboxOptions,
+  report: MailboxReport,
+  pair: MailboxPair,
+  started: number,
+): Promise<MailboxReport> {
   const mailboxId = opts.dryRun ? 0 : await startMailboxRow(db, pair);
   let source: ImapFlow | undefined;
   let target: ImapFlow | undefined;

@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { QueryTypes } from 'sequelize';
+import { GovmailError } from '../../core/errors.js';
 
 /** Progress rows of the migration (tables in migrations.ts); only this module's files use them. */
 export interface MailboxPair {
@@ -14,6 +15,42 @@ export interface FolderProgress {
   lastUid: number;
   targetUidValidity: bigint | null;
   targetLastUid: number;
+}
+
+/** Another run (another terminal, the server's job) is copying into this mailbox right now. */
+export class TargetBusy extends GovmailError {
+  constructor(targetAddress: string) {
+    super('MIGRATE_BUSY', `another migration run is copying into ${targetAddress} now; run it again when that one ends`, `một lượt chuyển dữ liệu khác đang chép vào ${targetAddress}; hãy chạy lại khi lượt đó xong`, 409);
+  }
+}
+
+interface PgClient {
+  query(sql: string, params: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+
+/**
+ * One run per target mailbox at a time: two runs would both read the same last UID and both APPEND
+ * what follows it. A PostgreSQL session advisory lock on a connection of its own, so a run killed
+ * even with SIGKILL leaves no lock behind (its connection closes). Returns the release.
+ */
+export async function lockTargetMailbox(db: Sequelize, targetAddress: string): Promise<() => Promise<void>> {
+  const manager = db.connectionManager as unknown as { getConnection(o: { type: 'write' }): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const conn = await manager.getConnection({ type: 'write' });
+  const key = ['govmail.migrate', targetAddress.toLowerCase()];
+  try {
+    const { rows } = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', key);
+    if (!rows[0]?.locked) throw new TargetBusy(targetAddress);
+  } catch (err) {
+    await manager.releaseConnection(conn);
+    throw err;
+  }
+  return async () => {
+    try {
+      await conn.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', key);
+    } finally {
+      await manager.releaseConnection(conn);
+    }
+  };
 }
 
 export async function startMailboxRow(db: Sequelize, pair: MailboxPair): Promise<number> {

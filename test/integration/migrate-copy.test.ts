@@ -138,7 +138,7 @@ describe('migrate: copy engine against a real source Dovecot', function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'gm-migrate-'));
     [env, src] = await Promise.all([startMailEnv(), startSourceDovecot()]);
     await addDomain(env.db, DOMAIN);
-    for (const u of ['an', 'binh', 'chi', 'dung', 'full']) {
+    for (const u of ['an', 'binh', 'chi', 'dung', 'em', 'full']) {
       src.addUser(`${u}@${SRC}`, `pw-${u}`);
       await addMailbox(env.db, { address: `${u}@${DOMAIN}`, displayName: u, password: 'Mật-khẩu-đủ-dài-2026', quota: u === 'full' ? '20K' : undefined }, { defaultQuota: '2G' });
     }
@@ -188,6 +188,21 @@ describe('migrate: copy engine against a real source Dovecot', function () {
     const delta = await runMigration(env.db, sourceServer(), targetServer(), [row('an', 'pw-an')], options());
     assert.equal(delta.mailboxes[0].copied, FOLDERS.length);
     assert.equal(await compareAll('an', 'pw-an'), FOLDERS.length * 5 + 1);
+  });
+
+  it('two runs into one mailbox at once: one copies, the other is refused as busy and stores nothing', async () => {
+    await fill(`em@${SRC}`, 'pw-em', 2);
+    const [a, b] = await Promise.all([1, 2].map(() => runMigration(env.db, sourceServer(), targetServer(), [row('em', 'pw-em')], options())));
+    const reports = [a.mailboxes[0], b.mailboxes[0]];
+    const busy = reports.filter((r) => r.error?.code === 'MIGRATE_BUSY');
+    assert.equal(busy.length, 1, JSON.stringify(reports.map((r) => r.error)));
+    assert.match(busy[0].error!.message, /đang chép vào em@tinh\.gov\.vn.*another migration run is copying into em@tinh\.gov\.vn/s);
+    assert.equal(busy[0].copied, 0);
+    assert.equal(reports.find((r) => r !== busy[0])!.copied, FOLDERS.length * 2);
+    assert.equal(await compareAll('em', 'pw-em'), FOLDERS.length * 2);
+    // The lock goes with the run: the next one is not refused.
+    const next = await runMigration(env.db, sourceServer(), targetServer(), [row('em', 'pw-em')], options());
+    assert.deepEqual({ status: next.mailboxes[0].status, copied: next.mailboxes[0].copied }, { status: 'done', copied: 0 });
   });
 
   it('a progress write lost after an acknowledged APPEND does not store the message twice', async () => {
