@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import type { FastifyInstance } from 'fastify';
@@ -67,6 +70,23 @@ describe('metrics — /metrics in the Prometheus text format, checked by promtoo
     assert.equal(sample(text, 'govmail_queue_messages', { state: 'deferred' }), 0);
     assert.equal(sample(text, 'govmail_queue_oldest_age_seconds'), 0);
     assert.ok(sample(text, 'govmail_process_cpu_seconds_total')! > 0);
+
+    // The Grafana dashboard in docs/: promtool parses every panel's PromQL (as recording rules), and
+    // every metric it names is one that /metrics really serves.
+    const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8'));
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+    assert.ok(exprs.length >= 10);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gm-dash-'));
+    try {
+      const rules = ['groups:', '  - name: dashboard', '    rules:', ...exprs.flatMap((e, i) => [`      - record: govmail:panel_${i}`, `        expr: ${JSON.stringify(e)}`])].join('\n');
+      writeFileSync(path.join(dir, 'rules.yml'), rules + '\n');
+      execFileSync('promtool', ['check', 'rules', path.join(dir, 'rules.yml')], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const served = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]));
+    const named = new Set(exprs.flatMap((e) => e.match(/govmail_[a-z_]+/g) ?? []).map((n) => n.replace(/_(bucket|count|sum)$/, '')));
+    assert.deepEqual([...named].filter((n) => !served.has(n)), [], 'metrics the dashboard names that /metrics does not serve');
   });
 
   it('answers only to metricsAllow networks or the bearer token', async () => {
