@@ -87,7 +87,7 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
   const imap = webmailImap(config);
   await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap, sieve: imap && { ...imap, port: config.managesievePort }, submit: services.submit, hostname: config.hostname, maxUploadBytes: config.maxMessageSize, dataDir: config.dataDir,
-    timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }) });
+    timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }), endpoints: mailEndpoints(config) });
   await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
   app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
   app.get('/', async (_req, reply) => reply.redirect('/webmail/'));

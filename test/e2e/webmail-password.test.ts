@@ -105,6 +105,11 @@ describe('webmail password in Chromium: the forced first change, then Settings',
     await page.getByText('Đã đổi mật khẩu').waitFor();
     assert.equal(await field('Mật khẩu hiện tại').inputValue(), '');
     await axeCheck('settings with the password card');
+    // The Apple profile for this mailbox, downloaded as a browser downloads it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('apple-profile').click()]);
+    assert.equal(download.suggestedFilename(), `${ADDRESS.replace('@', '_')}.mobileconfig`);
+    const profile = readFileSync((await download.path())!, 'utf8');
+    assert.match(profile, new RegExp(`<key>EmailAddress</key>\\s*<string>${ADDRESS.replace(/\./g, '\\.')}</string>`));
 
     await page.getByTestId('user-menu').click();
     await page.getByRole('menuitem', { name: 'Đăng xuất' }).click();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startWebmailEnv, type WebmailEnv } from '../support/webmail.js';
-import { addDomain } from '../../admin/index.js';
+import { startWebmailEnv, Browser, type WebmailEnv } from '../support/webmail.js';
+import { addDomain, addMailbox } from '../../admin/index.js';
 import { appleMobileconfig } from '../../webmail/index.js';
 import { clientDiscoveryRecords } from '../../smtp/dkim.js';
 
@@ -96,6 +96,21 @@ describe('client autoconfiguration — Thunderbird autoconfig, Outlook autodisco
     assert.equal(mail.PayloadType, 'com.apple.mail.managed');
     assert.equal(mail.EmailAccountName, 'Lê Văn C & <Phòng>');
     assert.deepEqual([mail.IncomingMailServerHostName, mail.IncomingMailServerPortNumber, mail.OutgoingMailServerPortNumber, mail.OutgoingMailServerUseSSL], [c.hostname, c.imapPort, c.submissionsPort, true]);
+  });
+
+  it('webmail settings give a signed-in user the Apple profile of their own mailbox, and nobody else', async () => {
+    const address = `tran.thi.d@${D}`;
+    await addMailbox(env.db, { address, displayName: 'Trần Thị D', password: 'mat-khau-thiet-bi-2026' }, { defaultQuota: '1G' });
+    const stranger = await new Browser(env.app).get('client-config.mobileconfig');
+    assert.equal(stranger.statusCode, 401);
+    const b = new Browser(env.app);
+    assert.equal((await b.login(address, 'mat-khau-thiet-bi-2026')).statusCode, 200);
+    const res = await b.get('client-config.mobileconfig');
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/x-apple-aspen-config/);
+    assert.equal(res.headers['content-disposition'], `attachment; filename="tran.thi.d_${D}.mobileconfig"`);
+    const mail = python('import sys, json, plistlib\nd = plistlib.loads(sys.stdin.read().encode())\nprint(json.dumps(d))', res.body).PayloadContent[0];
+    assert.deepEqual([mail.EmailAddress, mail.EmailAccountName, mail.IncomingMailServerUsername, mail.IncomingMailServerPortNumber], [address, 'Trần Thị D', address, env.config.imapPort]);
   });
 
   it('DNS: RFC 6186 SRV records for what we offer, "not offered" for IMAPS/POP3S, autoconfig names', () => {

@@ -8,6 +8,7 @@ import type { Timestamper, TrustMaterial } from '../../../signer/index.js';
 import { notConfigured } from '../errors.js';
 import { deleteSession, type WebmailSession } from '../sessions.js';
 import { ImapPool, type ImapTarget } from '../imap-pool.js';
+import type { MailEndpoints } from '../client-config.js';
 import { FolderCache } from '../folder-cache.js';
 import type { MailContext } from '../messages.js';
 import { linkKey } from '../links.js';
@@ -39,6 +40,8 @@ export interface WebmailOptions {
   sieve?: SieveTarget;
   /** Time-stamps PDF attachments signed at /send (B-T); without it they are signed B-B. */
   timestamper?: Timestamper;
+  /** What desktop and phone clients connect to, for the Apple profile download; without it that answers 503. */
+  endpoints?: MailEndpoints;
 }
 
 /** How a route is authenticated: not at all, by the session cookie (+ CSRF token), or by a signed link. */

@@ -1,5 +1,6 @@
 import { Button, Card, Radio, Typography } from 'antd';
 import { useT, type Lang } from '../i18n';
+import { API } from '../api';
 import { SignatureSettings } from './SignatureSettings';
 import { TotpSettings } from './TotpSettings';
 import { SessionList } from './SessionList';
@@ -7,7 +8,7 @@ import { PasswordSettings } from './PasswordSettings';
 import { VacationSettings } from './VacationSettings';
 import { FilterSettings } from './FilterSettings';
 
-/** Language, signature, automatic reply, filters, password, two-step verification and the signed-in sessions. */
+/** Language, signature, automatic reply, filters, password, two-step verification, the signed-in sessions and the Apple profile. */
 export default function SettingsView({ onBack }: { onBack: () => void }) {
   const { t, lang, setLang } = useT();
   return (
@@ -33,6 +34,10 @@ export default function SettingsView({ onBack }: { onBack: () => void }) {
       <PasswordSettings />
       <TotpSettings />
       <SessionList />
+      <Card title={<h2 className="card-heading">{t.appleDevices}</h2>} className="settings-card">
+        <Typography.Paragraph>{t.appleProfileHelp}</Typography.Paragraph>
+        <a href={`${API}/client-config.mobileconfig`} download data-testid="apple-profile">{t.appleProfileDownload}</a>
+      </Card>
     </section>
   );
 }
