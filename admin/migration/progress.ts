@@ -1,6 +1,8 @@
 import type { Sequelize } from 'sequelize';
 import { QueryTypes } from 'sequelize';
+import pg from 'pg';
 import { GovmailError } from '../../core/errors.js';
+import { databaseUrlOf } from '../../core/db.js';
 
 /** Progress rows of the migration (tables in migrations.ts); only this module's files use them. */
 export interface MailboxPair {
@@ -24,33 +26,26 @@ export class TargetBusy extends GovmailError {
   }
 }
 
-interface PgClient {
-  query(sql: string, params: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
-}
-
 /**
  * One run per target mailbox at a time: two runs would both read the same last UID and both APPEND
- * what follows it. A PostgreSQL session advisory lock on a connection of its own, so a run killed
- * even with SIGKILL leaves no lock behind (its connection closes). Returns the release.
+ * what follows it. A PostgreSQL session advisory lock on a connection of its own, outside the pool (a
+ * run of 64 mailboxes at once must not hold the pool's 10 connections while its copies wait for one),
+ * so a run killed even with SIGKILL leaves no lock behind: its connection closes. Returns the release.
  */
 export async function lockTargetMailbox(db: Sequelize, targetAddress: string): Promise<() => Promise<void>> {
-  const manager = db.connectionManager as unknown as { getConnection(o: { type: 'write' }): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
-  const conn = await manager.getConnection({ type: 'write' });
+  const conn = new pg.Client({ connectionString: databaseUrlOf(db), application_name: 'govmail-migrate-lock' });
+  conn.on('error', () => undefined);
+  await conn.connect();
   const key = ['govmail.migrate', targetAddress.toLowerCase()];
   try {
-    const { rows } = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', key);
+    const { rows } = await conn.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', key);
     if (!rows[0]?.locked) throw new TargetBusy(targetAddress);
   } catch (err) {
-    await manager.releaseConnection(conn);
+    await conn.end().catch(() => undefined);
     throw err;
   }
-  return async () => {
-    try {
-      await conn.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', key);
-    } finally {
-      await manager.releaseConnection(conn);
-    }
-  };
+  // Closing the session releases its advisory locks.
+  return () => conn.end().catch(() => undefined);
 }
 
 export async function startMailboxRow(db: Sequelize, pair: MailboxPair): Promise<number> {
