@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
 /** What the embedded default needs from Debian; `govmail start` installs any that are missing (as root). */
-export const DEBIAN_PACKAGES = ['postgresql', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'dovecot-sieve', 'dovecot-managesieved', 'dovecot-pop3d', 'openssl'];
+export const DEBIAN_PACKAGES = ['postgresql', 'dovecot-imapd', 'dovecot-lmtpd', 'dovecot-pgsql', 'dovecot-sieve', 'dovecot-managesieved', 'dovecot-pop3d', 'openssl', 'rspamd'];
 
 export function missingPackages(names = DEBIAN_PACKAGES): string[] {
   return names.filter((name) => {

@@ -5,7 +5,7 @@ import { startEmbeddedPostgres } from '../core/embedded-postgres.js';
 import { serviceIdentity, dropPrivileges, isRoot } from '../core/privileges.js';
 import { startInOrder, stopInReverse, type RunningService } from '../core/service.js';
 import { startDovecot, ensureSelfSignedCertificate, createLmtpClient, type DovecotHandle } from '../mailstore/index.js';
-import { startSmtpServices, type Submitter } from '../smtp/index.js';
+import { createMessageScanner, scannerEndpoints, startEmbeddedScanner, startSmtpServices, type ScannerHandle, type Submitter } from '../smtp/index.js';
 import { loadKek } from '../core/kek.js';
 import { refreshCrls } from '../signer/index.js';
 import { sendCertificateExpiryNotices } from './notices.js';
@@ -32,6 +32,7 @@ export async function runStart(opts: { data?: string }): Promise<void> {
   let db: Sequelize;
   let dovecot: DovecotHandle;
   let submit: Submitter | undefined;
+  let scanner: ScannerHandle | undefined;
   const tls = ensureSelfSignedCertificate(config.dataDir, config.hostname, identity);
   const services = await startInOrder([
     async () => {
@@ -59,8 +60,23 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       };
     },
     async () => {
+      if (config.spamFilter === 'off') return { name: 'scanner', listening: ['Lọc thư rác tắt / spam filter off (spamFilter)'], stop: async () => undefined };
+      if (config.rspamdUrl) return { name: 'scanner', listening: [`rspamd ${config.rspamdUrl} (external)`], stop: async () => undefined };
+      scanner = await startEmbeddedScanner({
+        dataDir: config.dataDir, identity, scanPort: config.rspamdPort, controllerPort: config.rspamdControllerPort, clamdPort: config.clamdPort,
+        clamavDatabaseDir: config.clamavDatabaseDir, dnsServers: config.dnsServers?.split(','), timeoutMs: config.scanTimeoutMs,
+      });
+      const clamav = scanner.health().clamav;
+      return {
+        name: 'scanner',
+        listening: [`rspamd 127.0.0.1:${config.rspamdPort} (embedded; controller :${config.rspamdControllerPort})`, clamav === 'running' ? `ClamAV 127.0.0.1:${config.clamdPort}` : `ClamAV: ${clamav} (${config.clamavDatabaseDir})`],
+        stop: () => scanner!.stop(),
+      };
+    },
+    async () => {
       const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port, hostname: config.hostname });
-      const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls });
+      const endpoints = scannerEndpoints(config, scanner?.endpoints);
+      const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls, scanner: endpoints && createMessageScanner(config, endpoints) });
       submit = smtp.submit;
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },

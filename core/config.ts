@@ -65,6 +65,47 @@ export const configSchema = z
     sendExternalRecipientsPerHour: z.coerce.number().int().min(1).default(1000),
     /** Client networks exempt from the connection, recipient and rate limits (the province's own systems). */
     limitsExemptNetworks: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 10.20.0.0/16,2001:db8::/32').default(''),
+    /** Spam and malware scanning at the MX (rspamd, with ClamAV when installed): on, or off. */
+    spamFilter: z.enum(['on', 'off']).default('on'),
+    /** An external rspamd's scanning worker (or proxy), e.g. http://rspamd.tinh.gov.vn:11333; absent: the embedded one. */
+    rspamdUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as http://10.0.0.20:11333').optional(),
+    /** That rspamd's controller (learning), e.g. http://10.0.0.20:11334, and its password. */
+    rspamdControllerUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as http://10.0.0.20:11334').optional(),
+    rspamdPassword: z.string().min(1).optional(),
+    /** The embedded rspamd's ports (scanning worker, controller) and clamd's, all on loopback. */
+    rspamdPort: port.default(21333),
+    rspamdControllerPort: port.default(21334),
+    clamdPort: port.default(23310),
+    /** ClamAV's signature folder (freshclam writes it); without signatures there is no antivirus. */
+    clamavDatabaseDir: z.string().min(1).default('/var/lib/clamav'),
+    /** How long the MX waits for the scanner before treating it as down. */
+    scanTimeoutMs: z.coerce.number().int().min(500).max(30000).default(5000),
+    /** Scanner down: answer 451 (the sender retries), or accept and mark the message unscanned. */
+    scanUnavailable: z.enum(['tempfail', 'accept']).default('tempfail'),
+    /** rspamd score from which a message goes to Junk, and from which it is refused at DATA. */
+    spamJunkScore: z.coerce.number().min(0).max(1000).default(6),
+    spamRejectScore: z.coerce.number().min(0).max(1000).default(15),
+    /** Attachment name extensions refused (comma-separated); absent: the built-in list. */
+    blockedExtensions: z.string().regex(/^[a-z0-9.,\s]*$/i, 'extensions such as exe,scr,js').optional(),
+    /** Largest single attachment (0 = only the message size limit), e.g. 10M. */
+    maxAttachmentSize: z.string().regex(/^\d+[KMGT]?$/i, 'a size such as 10M, or 0').default('0'),
+    /** Password-protected archives: refuse, file in Junk, or allow. */
+    encryptedArchives: z.enum(['refuse', 'junk', 'allow']).default('junk'),
+    /** Per recipient domain, any of the five settings above (config file only). */
+    scanDomains: z
+      .record(
+        z.string().regex(/^[a-z0-9.-]+$/, 'a lower-case domain name'),
+        z
+          .object({
+            spamJunkScore: z.number().min(0).max(1000).optional(),
+            spamRejectScore: z.number().min(0).max(1000).optional(),
+            blockedExtensions: z.string().regex(/^[a-z0-9.,\s]*$/i, 'extensions such as exe,scr,js').optional(),
+            maxAttachmentSize: z.string().regex(/^\d+[KMGT]?$/i, 'a size such as 10M, or 0').optional(),
+            encryptedArchives: z.enum(['refuse', 'junk', 'allow']).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Who may read /metrics without a token: CIDR blocks (default loopback). */
     metricsAllow: z.string().regex(/^$|^[0-9a-f.:]+\/\d{1,3}(,[0-9a-f.:]+\/\d{1,3})*$/i, 'CIDR blocks such as 127.0.0.0/8,10.0.5.0/24').default('127.0.0.0/8,::1/128'),
     /** A bearer token that also opens /metrics (for a Prometheus elsewhere); at least 24 characters. */
@@ -110,6 +151,21 @@ const envKeys: Record<string, keyof Config> = {
   GOVMAIL_SEND_MESSAGES_PER_HOUR: 'sendMessagesPerHour',
   GOVMAIL_SEND_EXTERNAL_RECIPIENTS_PER_HOUR: 'sendExternalRecipientsPerHour',
   GOVMAIL_LIMITS_EXEMPT_NETWORKS: 'limitsExemptNetworks',
+  GOVMAIL_SPAM_FILTER: 'spamFilter',
+  GOVMAIL_RSPAMD_URL: 'rspamdUrl',
+  GOVMAIL_RSPAMD_CONTROLLER_URL: 'rspamdControllerUrl',
+  GOVMAIL_RSPAMD_PASSWORD: 'rspamdPassword',
+  GOVMAIL_RSPAMD_PORT: 'rspamdPort',
+  GOVMAIL_RSPAMD_CONTROLLER_PORT: 'rspamdControllerPort',
+  GOVMAIL_CLAMD_PORT: 'clamdPort',
+  GOVMAIL_CLAMAV_DATABASE_DIR: 'clamavDatabaseDir',
+  GOVMAIL_SCAN_TIMEOUT_MS: 'scanTimeoutMs',
+  GOVMAIL_SCAN_UNAVAILABLE: 'scanUnavailable',
+  GOVMAIL_SPAM_JUNK_SCORE: 'spamJunkScore',
+  GOVMAIL_SPAM_REJECT_SCORE: 'spamRejectScore',
+  GOVMAIL_BLOCKED_EXTENSIONS: 'blockedExtensions',
+  GOVMAIL_MAX_ATTACHMENT_SIZE: 'maxAttachmentSize',
+  GOVMAIL_ENCRYPTED_ARCHIVES: 'encryptedArchives',
   GOVMAIL_METRICS_ALLOW: 'metricsAllow',
   GOVMAIL_METRICS_TOKEN: 'metricsToken',
 };

@@ -9,12 +9,14 @@ import { REPLIES } from './rules.js';
 import { instrumented } from './metrics.js';
 import { dnsResolver, senderCheck, trustedNetworks } from './sender-auth.js';
 import { isLocalDomain } from '../admin/index.js';
+import type { MessageScanner } from './scan/index.js';
+import { recordRefusal } from './usage.js';
 
 /**
  * The MX: takes mail from the Internet for our own domains only. Recipients are checked at RCPT;
  * a message is answered 250 only once it is in Dovecot or in the durable queue.
  */
-export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, lookups: RecipientLookups): SMTPServer {
+export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFile: string; keyFile: string }, lookups: RecipientLookups, scanner?: MessageScanner): SMTPServer {
   const log = logger().child({ svc: 'mx' });
   const checkSender = senderCheck({
     mode: config.senderChecks,
@@ -68,8 +70,19 @@ export function createMxServer(config: Config, deps: PipelineDeps, tls: { certFi
           log.info({ sender, ip: session.remoteAddress }, 'refused by the sender domain\'s DMARC policy');
           return callback(smtpError(checked.reply));
         }
+        let message = checked.message;
+        if (scanner) {
+          const recipients = session.envelope.rcptTo.map((r) => r.address);
+          const scan = await scanner.scan(message, { ip: session.remoteAddress, helo: session.hostNameAppearsAs, sender, recipients });
+          if (scan.kind !== 'deliver') {
+            log.info({ sender, ip: session.remoteAddress, outcome: scan.kind, reason: scan.reason }, scan.kind === 'refuse' ? 'refused by the scan' : 'scan could not decide; temporary refusal');
+            if (scan.kind === 'refuse') recordRefusal(deps.db, local, message.length);
+            return callback(smtpError(scan.reply));
+          }
+          message = Buffer.concat([Buffer.from(scan.headers), scan.message]);
+        }
         // The 250 waits for Dovecot (or the queue), not for the usage counters: those are written after it.
-        const reply = await acceptMessage(deps, { sender, local, remote: [], message: Buffer.concat([Buffer.from(header), checked.message]), usageAfterReply: true });
+        const reply = await acceptMessage(deps, { sender, local, remote: [], message: Buffer.concat([Buffer.from(header), message]), usageAfterReply: true });
         if (reply.code >= 300) return callback(smtpError(reply));
         callback(null, reply.message);
       })().catch((err) => {

@@ -14,6 +14,7 @@ import { registerQueueGauges } from './metrics.js';
 import { startQueueWorker } from './worker.js';
 import { createSubmitter, type Submitter } from './submit.js';
 import type { SMTPServer } from 'smtp-server';
+import type { MessageScanner } from './scan/index.js';
 
 export { smtpMigrations } from './migrations.js';
 export { createDkimKey, dnsRecords } from './dkim.js';
@@ -24,6 +25,7 @@ export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, t
 export { startQueueWorker, processJob } from './worker.js';
 export { submitMessage, createSubmitter, SenderNotAllowedError, RecipientRefusedError, type Submitter, type SubmitInput, type SubmitResult, type SubmitDeps } from './submit.js';
 export { injectMessage, InjectError, EX, type InjectInput } from './inject.js';
+export { createMessageScanner, scannerEndpoints, startEmbeddedScanner, rspamdClient, ScannerUnavailableError, type MessageScanner, type ScannerHandle, type ScannerHealth, type RspamdClient, type RspamdEndpoints } from './scan/index.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {
   // Replies are small writes; without TCP_NODELAY each can wait for a delayed ACK.
@@ -46,6 +48,8 @@ export async function startSmtpServices(o: {
   kek: Kek;
   tls: { certFile: string; keyFile: string };
   worker?: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false;
+  /** Spam, malware and attachment checks at the MX; absent: none (`spamFilter: off`). */
+  scanner?: MessageScanner;
 }): Promise<RunningService & { submit: Submitter }> {
   const { config, db } = o;
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
@@ -55,7 +59,7 @@ export async function startSmtpServices(o: {
   const changes = createChangeFeed(db, [DIRECTORY_CHANGES, QUOTA_CROSSINGS]);
   const lookups = cachedLookups(directLookups(db), changes);
   const servers: Array<[SMTPServer, number, string]> = [
-    [createMxServer(config, deps, o.tls, lookups), config.smtpPort, 'MX (SMTP, STARTTLS)'],
+    [createMxServer(config, deps, o.tls, lookups, o.scanner), config.smtpPort, 'MX (SMTP, STARTTLS)'],
     [createSubmissionServer(config, deps, o.tls, false, lookups), config.submissionPort, 'submission (STARTTLS, AUTH)'],
     [createSubmissionServer(config, deps, o.tls, true, lookups), config.submissionsPort, 'submissions (TLS, AUTH)'],
   ];

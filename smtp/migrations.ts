@@ -74,4 +74,14 @@ export const smtpMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // Messages the scan refused (spam, malware, forbidden attachments), counted per recipient mailbox.
+    name: 'smtp-0003-refused-events',
+    up: async (db) => {
+      await db.query(`
+        ALTER TABLE usage_events DROP CONSTRAINT usage_events_event_check;
+        ALTER TABLE usage_events ADD CONSTRAINT usage_events_event_check CHECK (event IN ('accepted','delivered','sent','deferred','bounced','refused'));
+      `);
+    },
+  },
 ];

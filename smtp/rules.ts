@@ -102,3 +102,21 @@ export function headerFromAddresses(message: Buffer): string[] {
   const from = head.split('\r\n').filter((l) => /^from:/i.test(l)).map((l) => l.slice(5));
   return from.flatMap((v) => [...v.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"]+@[^\s<>,;:"]+)/g)].map((m) => (m[1] ?? m[2]).toLowerCase()));
 }
+
+/**
+ * Removes the header fields `drop` names (given the lower-case name and the raw value) from a message's
+ * head; the body and every other byte stay as they were.
+ */
+export function removeHeaderFields(message: Buffer, drop: (name: string, value: string) => boolean): Buffer {
+  const end = message.indexOf('\r\n\r\n');
+  const headEnd = end < 0 ? message.length : end + 2;
+  const head = message.subarray(0, headEnd).toString('latin1');
+  const fields = head.split(/\r\n(?![ \t])/);
+  const kept = fields.filter((f) => {
+    const colon = f.indexOf(':');
+    if (colon <= 0 || /\s/.test(f.slice(0, colon).trimEnd())) return true;
+    return !drop(f.slice(0, colon).trimEnd().toLowerCase(), f.slice(colon + 1));
+  });
+  if (kept.length === fields.length) return message;
+  return Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), message.subarray(headEnd)]);
+}

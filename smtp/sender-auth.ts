@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { networkMatcher } from '../core/networks.js';
 import { authenticate } from 'mailauth';
 import { JUNK_HEADER } from '../mailstore/index.js';
-import { domainOf, headerFromAddresses, type Reply } from './rules.js';
+import { domainOf, headerFromAddresses, removeHeaderFields, type Reply } from './rules.js';
 
 export { JUNK_HEADER };
 
@@ -128,20 +128,9 @@ export function rejectReply(a: SenderAuthentication): Reply {
  * where its own message lands. Only the header block is touched; the body stays byte for byte.
  */
 export function removeForgedHeaders(message: Buffer, hostname: string): Buffer {
-  const end = message.indexOf('\r\n\r\n');
-  const headEnd = end < 0 ? message.length : end + 2;
-  const head = message.subarray(0, headEnd).toString('latin1');
-  const fields = head.split(/\r\n(?![ \t])/);
   const host = hostname.toLowerCase();
-  const kept = fields.filter((f) => {
-    const m = /^([^:\s]+)\s*:\s*([^;\s]*)/.exec(f);
-    if (!m) return true;
-    const name = m[1]!.toLowerCase();
-    if (name === JUNK_HEADER.toLowerCase()) return false;
-    return !(name === 'authentication-results' && m[2]!.toLowerCase() === host);
-  });
-  if (kept.length === fields.length) return message;
-  return Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), message.subarray(headEnd)]);
+  const junk = JUNK_HEADER.toLowerCase();
+  return removeHeaderFields(message, (name, value) => name === junk || (name === 'authentication-results' && /^\s*([^;\s]*)/.exec(value)![1]!.toLowerCase() === host));
 }
 
 export function junkHeader(reason: string): string {

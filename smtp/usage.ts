@@ -2,10 +2,11 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { logger } from '../core/log.js';
 
 /**
- * Usage events: one row for every message accepted, delivered locally, sent out, deferred or bounced.
+ * Usage events: one row for every message accepted, delivered locally, sent out, deferred or bounced,
+ * and per recipient for a message the scan refused.
  * `mailbox` is ours (the sender for out, the recipient for in); reports (issue #4) read them here.
  */
-export type UsageEvent = 'accepted' | 'delivered' | 'sent' | 'deferred' | 'bounced';
+export type UsageEvent = 'accepted' | 'delivered' | 'sent' | 'deferred' | 'bounced' | 'refused';
 export type Direction = 'in' | 'out' | 'internal';
 
 export interface UsageRow {
@@ -86,6 +87,11 @@ function flushUsage(db: Sequelize, b: UsageBacklog): Promise<void> {
       if (b.rows.length) b.timer = setTimeout(() => void flushUsage(db, b), USAGE_BATCH_MS);
     });
   return b.running;
+}
+
+/** A message the MX's scan refused: one `refused` row per local recipient, written after the reply like the MX's others. */
+export function recordRefusal(db: Sequelize, mailboxes: readonly string[], size: number): void {
+  recordUsageLater(db, [...new Set(mailboxes)].map((mailbox) => ({ event: 'refused', mailbox, direction: 'in', size })));
 }
 
 /** Writes what recordUsageLater holds now, and resolves once all of it is written (or its failure logged). */

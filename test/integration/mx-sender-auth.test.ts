@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { addDomain, addMailbox } from '../../admin/index.js';
-import { imapAs } from '../support/webmail.js';
+import { folderMessages } from '../support/webmail.js';
 import { startSmtpEnv, type SmtpEnv } from '../support/mailenv.js';
 import { startDnsServer, type DnsServer } from '../support/dns-server.js';
 
@@ -17,19 +17,7 @@ describe('MX — SPF/DKIM/DMARC enforced at DATA, junk filed by Dovecot (real Po
   let env: SmtpEnv;
   let dns: DnsServer;
   const mx = () => nodemailer.createTransport({ host: '127.0.0.1', port: env.config.smtpPort, secure: false, tls: { rejectUnauthorized: false }, name: 'mail.ngoai.example' } as any);
-  const folder = async (name: string) => {
-    const client = await imapAs(env, TO);
-    const lock = await client.getMailboxLock(name);
-    try {
-      const out: Array<{ subject: string; source: string }> = [];
-      if (client.mailbox && client.mailbox.exists === 0) return out;
-      for await (const m of client.fetch('1:*', { envelope: true, source: true })) out.push({ subject: m.envelope?.subject ?? '', source: m.source!.toString() });
-      return out;
-    } finally {
-      lock.release();
-      await client.logout();
-    }
-  };
+  const folder = (name: string) => folderMessages(env, TO, name);
 
   before(async () => {
     dns = await startDnsServer({

@@ -7,7 +7,8 @@ import { startDovecot, createLmtpClient, ensureSelfSignedCertificate, type Dovec
 import { freshDatabase, freePort, testDataDir } from './postgres.js';
 import { loadKek, type Kek } from '../../core/kek.js';
 import type { RunningService } from '../../core/service.js';
-import { startSmtpServices, type Submitter } from '../../smtp/index.js';
+import { createMessageScanner, startSmtpServices, type RspamdEndpoints, type ScannerHandle, type Submitter } from '../../smtp/index.js';
+import { startTestScanner } from './scanner.js';
 
 /**
  * A real mail store for integration tests: a fresh database on the shared private PostgreSQL with
@@ -30,22 +31,30 @@ export interface MailEnv {
 export interface SmtpEnv extends MailEnv {
   kek: Kek;
   smtp: RunningService & { submit: Submitter };
+  /** The embedded rspamd/clamd, when started with `scan`. */
+  scanner?: ScannerHandle;
 }
 
 export async function startSmtpEnv(
   smarthost: string,
   worker: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false = { pollMs: 100, retryBaseSeconds: 1 },
   overrides: Partial<Record<keyof Config, unknown>> = {},
+  /** `scan`: the embedded rspamd/clamd, or a scanner at these endpoints (a dead or stalled one, say). */
+  o: { scan?: boolean | RspamdEndpoints } = {},
 ): Promise<SmtpEnv> {
   const env = await startMailEnv({ smarthost, ...overrides });
   const kek = loadKek(env.dataDir);
-  const smtp = await startSmtpServices({ config: env.config, db: env.db, lmtp: env.lmtp, kek, tls: env.tls, worker });
+  const scanner = o.scan === true ? await startTestScanner(env.dataDir, env.identity) : undefined;
+  const endpoints = typeof o.scan === 'object' ? o.scan : scanner?.endpoints;
+  const smtp = await startSmtpServices({ config: env.config, db: env.db, lmtp: env.lmtp, kek, tls: env.tls, worker, scanner: endpoints && createMessageScanner(env.config, endpoints) });
   const stopMail = env.stop;
   return Object.assign(env, {
     kek,
     smtp,
+    scanner,
     async stop() {
       await smtp.stop();
+      await scanner?.stop();
       await stopMail();
     },
   });

@@ -100,6 +100,21 @@ export async function imapAs(env: MailEnv, mailbox: string): Promise<ImapFlow> {
   return client;
 }
 
+/** Every message of one folder of a mailbox: subject and full source. */
+export async function folderMessages(env: MailEnv, mailbox: string, folder: string): Promise<Array<{ subject: string; source: string }>> {
+  const client = await imapAs(env, mailbox);
+  const lock = await client.getMailboxLock(folder);
+  try {
+    const out: Array<{ subject: string; source: string }> = [];
+    if (client.mailbox && client.mailbox.exists === 0) return out;
+    for await (const m of client.fetch('1:*', { envelope: true, source: true })) out.push({ subject: m.envelope?.subject ?? '', source: m.source!.toString() });
+    return out;
+  } finally {
+    lock.release();
+    await client.logout();
+  }
+}
+
 /** A plain message, CRLF line ends. */
 export function rawMessage(o: { from: string; to: string; subject: string; body?: string; date?: Date; headers?: string[]; contentType?: string; messageId?: string }): Buffer {
   const subject = /^[\x20-\x7e]*$/.test(o.subject) ? o.subject : `=?UTF-8?B?${Buffer.from(o.subject).toString('base64')}?=`;
