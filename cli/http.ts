@@ -23,6 +23,8 @@ export interface HttpServices {
   submit?: Submitter;
   /** Dovecot's panics and fatal errors since start, shown on /healthz. */
   dovecotHealth?: () => DovecotHealth;
+  /** The spam filter's learning, for the webmail's "spam" / "not spam". */
+  learn?: (kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>;
 }
 
 /** Dovecot's IMAP on loopback with the master user, when this data folder has its password. */
@@ -87,7 +89,7 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   app.get('/admin', async (_req, reply) => reply.redirect('/admin/'));
   const imap = webmailImap(config);
   await app.register(webmailRoutes, { prefix: '/webmail/api', db, kek, imap, sieve: imap && { ...imap, port: config.managesievePort }, submit: services.submit, hostname: config.hostname, maxUploadBytes: config.maxMessageSize, dataDir: config.dataDir,
-    timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }), endpoints: mailEndpoints(config) });
+    timestamper: configuredTimestamper(db, kek, { tsaUrl: config.tsaUrl, pkiUrl: signer.pkiUrl, dataDir: config.dataDir }), endpoints: mailEndpoints(config), learn: services.learn });
   await serveSpa(app, '/webmail/', 'webmail', { apiPrefix: '/webmail/api/', csp: WEBMAIL_CSP });
   app.get('/webmail', async (_req, reply) => reply.redirect('/webmail/'));
   app.get('/', async (_req, reply) => reply.redirect('/webmail/'));

@@ -33,6 +33,7 @@ export async function runStart(opts: { data?: string }): Promise<void> {
   let dovecot: DovecotHandle;
   let submit: Submitter | undefined;
   let scanner: ScannerHandle | undefined;
+  let learn: ((kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>) | undefined;
   const tls = ensureSelfSignedCertificate(config.dataDir, config.hostname, identity);
   const services = await startInOrder([
     async () => {
@@ -76,11 +77,13 @@ export async function runStart(opts: { data?: string }): Promise<void> {
     async () => {
       const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port, hostname: config.hostname });
       const endpoints = scannerEndpoints(config, scanner?.endpoints);
-      const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls, scanner: endpoints && createMessageScanner(config, endpoints) });
+      const messageScanner = endpoints && createMessageScanner(config, endpoints);
+      if (messageScanner && endpoints?.controllerUrl) learn = (kind, raw) => messageScanner.client.learn(kind, raw);
+      const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls, scanner: messageScanner });
       submit = smtp.submit;
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
-    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health() }),
+    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health(), learn }),
     async () => {
       // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
       // once), certificate holders are warned 60/30/7 days before expiry, and usage roll-ups stay

@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { freePort, testDataDir } from '../support/postgres.js';
 import { govmail, startGovmail, waitExit } from '../support/cli.js';
 import { isRoot } from '../../core/privileges.js';
+import { GTUBE } from '../support/scanner.js';
 
 /** Process owners of everything running from `dir` (postgres, dovecot, our node). */
 function ownersOf(dir: string): string[] {
@@ -21,7 +22,7 @@ describe('govmail start — the embedded launcher', function () {
   before(async () => {
     dir = testDataDir('govmail-launch-');
     env = { GOVMAIL_LOG_LEVEL: 'warn' };
-    for (const key of ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'POP3', 'MANAGESIEVE', 'LMTP', 'HTTP', 'EMBEDDED_PG']) {
+    for (const key of ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'POP3', 'MANAGESIEVE', 'LMTP', 'HTTP', 'EMBEDDED_PG', 'RSPAMD', 'RSPAMD_CONTROLLER', 'CLAMD']) {
       env[`GOVMAIL_${key}_PORT`] = String(await freePort());
     }
   });
@@ -33,6 +34,7 @@ describe('govmail start — the embedded launcher', function () {
       assert.match(output(), new RegExp(`HTTP 127.0.0.1:${env.GOVMAIL_HTTP_PORT}`));
       assert.match(output(), new RegExp(`IMAP 127.0.0.1:${env.GOVMAIL_IMAP_PORT}`));
       assert.match(output(), new RegExp(`MX \\(SMTP, STARTTLS\\) 127.0.0.1:${env.GOVMAIL_SMTP_PORT}`));
+      assert.match(output(), new RegExp(`rspamd 127.0.0.1:${env.GOVMAIL_RSPAMD_PORT} \\(embedded`));
       const health = await fetch(`http://127.0.0.1:${env.GOVMAIL_HTTP_PORT}/healthz`);
       assert.equal(health.status, 200);
 
@@ -63,6 +65,12 @@ describe('govmail start — the embedded launcher', function () {
       const sent = await nodemailer.createTransport({ host: '127.0.0.1', port: Number(env.GOVMAIL_SMTP_PORT), secure: false, tls: { rejectUnauthorized: false } } as any)
         .sendMail({ from: 'congdan@example.com', to: 'chutich@ubnd-xa.example.gov.vn', subject: 'Kiến nghị', text: 'Kính gửi.' });
       assert.match(sent.response, /^250 /);
+      // The embedded rspamd judges what the MX receives: GTUBE is refused at DATA.
+      await assert.rejects(
+        nodemailer.createTransport({ host: '127.0.0.1', port: Number(env.GOVMAIL_SMTP_PORT), secure: false, tls: { rejectUnauthorized: false } } as any)
+          .sendMail({ from: 'spam@example.com', to: 'chutich@ubnd-xa.example.gov.vn', subject: 'Quảng cáo', text: GTUBE }),
+        (e: any) => e.responseCode === 550 && /spam/.test(e.response),
+      );
       const dns = await govmail(['domain', 'dns', 'ubnd-xa.example.gov.vn', '--data', dir], { env });
       assert.match(dns.stdout, /_domainkey\.ubnd-xa\.example\.gov\.vn\.\tIN\tTXT/);
 
@@ -77,6 +85,8 @@ describe('govmail start — the embedded launcher', function () {
     assert.equal(await waitExit(child), 0);
     assert.match(output(), /govmail stopped/);
     assert.deepEqual(ownersOf(dir), [], 'no process of this data folder may survive the stop');
+    // rspamd renames its processes ("rspamd: main process"), so its port tells whether it is gone.
+    assert.equal(await fetch(`http://127.0.0.1:${env.GOVMAIL_RSPAMD_PORT}/ping`).then(() => 'answered', () => 'refused'), 'refused', 'rspamd stopped');
   });
 
   it('reuses the data folder on a second start', async () => {

@@ -3,7 +3,8 @@ import { ImapFlow } from 'imapflow';
 import { startMailEnv, type MailEnv } from './mailenv.js';
 import { buildHttpApp } from '../../cli/http.js';
 import { loadKek, type Kek } from '../../core/kek.js';
-import { createSubmitter, type Submitter } from '../../smtp/index.js';
+import { createSubmitter, rspamdClient, type ScannerHandle, type Submitter } from '../../smtp/index.js';
+import { startTestScanner } from './scanner.js';
 
 /**
  * The webmail against real services: PostgreSQL and Dovecot from mailenv, smtp's submission pipeline
@@ -14,10 +15,14 @@ export interface WebmailEnv extends MailEnv {
   app: FastifyInstance;
   kek: Kek;
   submit: Submitter;
+  /** The embedded rspamd the webmail's "spam" / "not spam" teach, when started with `scan`. */
+  scanner?: ScannerHandle;
 }
 
-export async function startWebmailEnv(): Promise<WebmailEnv> {
+export async function startWebmailEnv(o: { scan?: boolean } = {}): Promise<WebmailEnv> {
   const env = await startMailEnv();
+  const scanner = o.scan ? await startTestScanner(env.dataDir, env.identity, { clamav: false }) : undefined;
+  const learner = scanner && rspamdClient(scanner.endpoints);
   const kek = loadKek(env.dataDir);
   const submit = createSubmitter({
     db: env.db,
@@ -27,15 +32,17 @@ export async function startWebmailEnv(): Promise<WebmailEnv> {
     queueRetryMaxSeconds: env.config.queueRetryMaxSeconds,
     maxMessageSize: env.config.maxMessageSize,
   });
-  const app = await buildHttpApp(env.config, env.db, { submit });
+  const app = await buildHttpApp(env.config, env.db, { submit, learn: learner && ((kind, raw) => learner.learn(kind, raw)) });
   await app.ready();
   const stopMail = env.stop;
   return Object.assign(env, {
     app,
     kek,
     submit,
+    scanner,
     async stop() {
       await app.close();
+      await scanner?.stop();
       await stopMail();
     },
   });

@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { GovmailError, InvalidInputError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
 import { folderNotFound, mailStoreUnavailable, messageNotFound } from './errors.js';
 import type { FolderCache, MessageSummary } from './folder-cache.js';
 import type { ImapPool } from './imap-pool.js';
@@ -15,7 +16,14 @@ export interface MailContext {
   pool: ImapPool;
   cache: FolderCache;
   session: { id: string; mailbox: string };
+  /** Teaches the spam filter (rspamd's Bayes) what a person called spam or not; absent: moves only. */
+  learn?: Learner;
 }
+
+export type Learner = (kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>;
+
+// Messages larger than this are not worth teaching (rspamd reads only the start of big ones anyway).
+const LEARN_MAX_BYTES = 10 * 1024 * 1024;
 
 export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk';
 const FALLBACK_NAMES: Record<SpecialUse, string> = { '\\Sent': 'Sent', '\\Drafts': 'Drafts', '\\Trash': 'Trash', '\\Junk': 'Junk' };
@@ -189,15 +197,44 @@ export async function deleteMessages(ctx: MailContext, folder: string, uidsIn: u
   });
 }
 
-/** To Junk, with the $Junk keyword that spam filters learn from. */
+/** The sources of these messages, for the spam filter to learn from (the big ones left out). */
+async function sourcesFor(client: ImapFlow, uids: number[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const m of client.fetch(uids, { size: true, source: { maxLength: LEARN_MAX_BYTES } }, { uid: true })) {
+    if (m.source && (m.size ?? 0) <= LEARN_MAX_BYTES) out.push(m.source);
+  }
+  return out;
+}
+
+/** Learning is advice to the filter: a filter that is down must not undo what the person asked for. */
+async function teach(ctx: MailContext, kind: 'spam' | 'ham', sources: Buffer[]): Promise<void> {
+  for (const raw of sources) {
+    await ctx.learn!(kind, raw).catch((err: Error) => logger().warn({ svc: 'webmail', err: err.message, kind }, 'spam filter did not learn'));
+  }
+}
+
+/** To Junk, with the $Junk keyword that spam filters learn from; the spam filter learns them as spam. */
 export async function markSpam(ctx: MailContext, folder: string, uidsIn: unknown): Promise<void> {
+  await reclassify(ctx, folder, uidsIn, 'spam');
+}
+
+/** Out of Junk into INBOX, with $NotJunk; the spam filter learns them as wanted mail. */
+export async function markNotSpam(ctx: MailContext, folder: string, uidsIn: unknown): Promise<void> {
+  await reclassify(ctx, folder, uidsIn, 'ham');
+}
+
+async function reclassify(ctx: MailContext, folder: string, uidsIn: unknown, kind: 'spam' | 'ham'): Promise<void> {
   const uids = checkUids(uidsIn);
-  await ctx.pool.use(ctx.session, async (client) => {
-    const junk = await specialFolder(client, '\\Junk');
-    await inFolder(client, folder, async () => {
-      await client.messageFlagsAdd(uids, ['$Junk'], { uid: true });
-      await client.messageFlagsRemove(uids, ['$NotJunk'], { uid: true });
+  const [add, remove] = kind === 'spam' ? ['$Junk', '$NotJunk'] : ['$NotJunk', '$Junk'];
+  const sources = await ctx.pool.use(ctx.session, async (client) => {
+    const target = kind === 'spam' ? await specialFolder(client, '\\Junk') : 'INBOX';
+    const raw = await inFolder(client, folder, async () => {
+      await client.messageFlagsAdd(uids, [add], { uid: true });
+      await client.messageFlagsRemove(uids, [remove], { uid: true });
+      return ctx.learn ? sourcesFor(client, uids) : [];
     });
-    if (folder !== junk) await moveIn(client, folder, uids, junk);
+    if (folder !== target) await moveIn(client, folder, uids, target);
+    return raw;
   });
+  if (ctx.learn) await teach(ctx, kind, sources);
 }

@@ -10,7 +10,7 @@ import { deleteSession, type WebmailSession } from '../sessions.js';
 import { ImapPool, type ImapTarget } from '../imap-pool.js';
 import type { MailEndpoints } from '../client-config.js';
 import { FolderCache } from '../folder-cache.js';
-import type { MailContext } from '../messages.js';
+import type { Learner, MailContext } from '../messages.js';
 import { linkKey } from '../links.js';
 import { SignatureChecker } from '../signatures.js';
 import type { SieveTarget } from '../managesieve.js';
@@ -42,6 +42,8 @@ export interface WebmailOptions {
   timestamper?: Timestamper;
   /** What desktop and phone clients connect to, for the Apple profile download; without it that answers 503. */
   endpoints?: MailEndpoints;
+  /** The spam filter's learning (rspamd): "spam" and "not spam" teach it; without it they only move mail. */
+  learn?: Learner;
 }
 
 /** How a route is authenticated: not at all, by the session cookie (+ CSRF token), or by a signed link. */
@@ -99,7 +101,7 @@ export function webmailContext(opts: WebmailOptions, base: string) {
     clearCookie: (req: FastifyRequest, reply: FastifyReply) => reply.clearCookie(COOKIE, { path: base, httpOnly: true, sameSite: 'strict', secure: secure(req) }),
     mail: (req: FastifyRequest): MailContext => {
       if (!pool) throw notConfigured('the mail store (IMAP)', 'kho thư (IMAP)');
-      return { pool, cache, session: req.webmailSession! };
+      return { pool, cache, session: req.webmailSession!, learn: opts.learn };
     },
     userOf: async (address: string) => ({ address, name: (await getMailbox(db, address))?.display_name ?? address }),
     /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderMessage } from '../render.js';
-import { deleteMessages, fetchMessage, listFolders, listMessages, markSpam, moveMessages, setFlags } from '../messages.js';
+import { deleteMessages, fetchMessage, listFolders, listMessages, markNotSpam, markSpam, moveMessages, setFlags } from '../messages.js';
 import { partSubject, signLink } from '../links.js';
 import { headerMessageIds } from '../headers.js';
 import { folderParams, messageParams, uidsBody, type WebmailContext } from './context.js';
@@ -72,7 +72,7 @@ export function readingRoutes(app: FastifyInstance, ctx: WebmailContext): void {
   });
 }
 
-/** Flags, move, delete (to Trash) and spam (to Junk) on a set of messages in one folder. */
+/** Flags, move, delete (to Trash), spam (to Junk) and not spam (back to INBOX) on a set of messages in one folder. */
 export function changingRoutes(app: FastifyInstance, ctx: WebmailContext): void {
   const { mail } = ctx;
 
@@ -92,6 +92,10 @@ export function changingRoutes(app: FastifyInstance, ctx: WebmailContext): void 
   });
   app.post('/messages/:folder/spam', { config: { webmailAuth: 'session' }, schema: { params: folderParams, body: uidsBody() } }, async (req, reply) => {
     await markSpam(mail(req), (req.params as any).folder, (req.body as { uids: number[] }).uids);
+    return reply.code(204).send();
+  });
+  app.post('/messages/:folder/not-spam', { config: { webmailAuth: 'session' }, schema: { params: folderParams, body: uidsBody() } }, async (req, reply) => {
+    await markNotSpam(mail(req), (req.params as any).folder, (req.body as { uids: number[] }).uids);
     return reply.code(204).send();
   });
 }

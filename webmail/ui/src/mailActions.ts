@@ -21,3 +21,7 @@ export function deleteMessages(folder: string, uids: number[]): Promise<void> {
 export function reportSpam(folder: string, uids: number[]): Promise<void> {
   return api('POST', `${folderPath(folder)}/spam`, { uids });
 }
+/** Back to INBOX from Junk; the spam filter learns the message was wanted. */
+export function reportNotSpam(folder: string, uids: number[]): Promise<void> {
+  return api('POST', `${folderPath(folder)}/not-spam`, { uids });
+}

@@ -10,6 +10,8 @@ interface Props {
   count: number;
   onDelete: () => void;
   onSpam: () => void;
+  /** In Junk: back to INBOX, and the spam filter learns it was wanted. */
+  onNotSpam: () => void;
   onSeen: (seen: boolean) => void;
   onFlag: (flagged: boolean) => void;
   onMove: (to: string) => void;
@@ -17,17 +19,17 @@ interface Props {
   extra?: React.ReactNode;
 }
 
-/** Actions on the chosen messages: delete, spam, read/unread, star, move; refresh. On a phone the rest fold into one menu. */
-export function ListToolbar({ folders, current, count, onDelete, onSpam, onSeen, onFlag, onMove, onRefresh, extra }: Props) {
+/** Actions on the chosen messages: delete, spam (not spam in Junk), read/unread, star, move; refresh. On a phone the rest fold into one menu. */
+export function ListToolbar({ folders, current, count, onDelete, onSpam, onNotSpam, onSeen, onFlag, onMove, onRefresh, extra }: Props) {
   const { t } = useT();
   const wide = Grid.useBreakpoint().lg ?? true;
   const none = count === 0;
   const use = specialUse(folders.find((f) => f.path === current) ?? { path: current, specialUse: null });
   const moveItems = folders.filter((f) => f.path !== current).map((f) => ({ key: `move:${f.path}`, label: folderLabel(f, t) }));
-  const actions: Record<string, () => void> = { spam: onSpam, read: () => onSeen(true), unread: () => onSeen(false), flag: () => onFlag(true) };
+  const actions: Record<string, () => void> = { spam: onSpam, notSpam: onNotSpam, read: () => onSeen(true), unread: () => onSeen(false), flag: () => onFlag(true) };
   const onMenu: MenuProps['onClick'] = ({ key }) => (key.startsWith('move:') ? onMove(key.slice(5)) : actions[key]?.());
   const more: MenuProps['items'] = [
-    ...(use !== '\\Junk' ? [{ key: 'spam', label: t.spam }] : []),
+    use !== '\\Junk' ? { key: 'spam', label: t.spam } : { key: 'notSpam', label: t.notSpam },
     { key: 'read', label: t.markRead },
     { key: 'unread', label: t.markUnread },
     { key: 'flag', label: t.flag },
@@ -44,7 +46,11 @@ export function ListToolbar({ folders, current, count, onDelete, onSpam, onSeen,
         </Button>
         {wide ? (
           <>
-            {use !== '\\Junk' && <Button disabled={none} onClick={onSpam}>{t.spam}</Button>}
+            {use !== '\\Junk' ? (
+              <Button disabled={none} onClick={onSpam} data-testid="spam">{t.spam}</Button>
+            ) : (
+              <Button disabled={none} onClick={onNotSpam} data-testid="not-spam">{t.notSpam}</Button>
+            )}
             <Button disabled={none} onClick={() => onSeen(true)}>{t.markRead}</Button>
             <Button disabled={none} onClick={() => onSeen(false)}>{t.markUnread}</Button>
             <Button disabled={none} onClick={() => onFlag(true)}>{t.flag}</Button>

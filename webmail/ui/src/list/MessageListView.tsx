@@ -41,6 +41,7 @@ export function MessageListView({ folder, folders, list, query, onQuery, selecte
         count={selected.length}
         onDelete={() => actions.remove(selected)}
         onSpam={() => actions.spam(selected)}
+        onNotSpam={() => actions.notSpam(selected)}
         onSeen={(seen) => actions.setSeen(selected, seen)}
         onFlag={(flagged) => actions.setFlagged(selected, flagged)}
         onMove={(to) => actions.move(selected, to)}

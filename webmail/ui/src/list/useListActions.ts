@@ -3,7 +3,7 @@ import { App } from 'antd';
 import { ApiError, type Folder, type MessagePage } from '../api';
 import { useT } from '../i18n';
 import { findSpecial } from '../folders';
-import { markFlagged, markSeen, moveMessages, deleteMessages, reportSpam } from '../mailActions';
+import { markFlagged, markSeen, moveMessages, deleteMessages, reportNotSpam, reportSpam } from '../mailActions';
 
 interface Options {
   folder: string;
@@ -64,6 +64,7 @@ export function useListActions({ folder, folders, list, reloadFolders, afterRemo
       },
       remove: (uids: number[]) => removeWith(uids, () => deleteMessages(folder, uids), inTrash ? t.deletedForever : t.deleted),
       spam: (uids: number[]) => removeWith(uids, () => reportSpam(folder, uids), t.markedSpam),
+      notSpam: (uids: number[]) => removeWith(uids, () => reportNotSpam(folder, uids), t.markedNotSpam),
       move: (uids: number[], to: string) => removeWith(uids, () => moveMessages(folder, uids, to), t.moved),
     };
   }, [folder, inTrash, list, reloadFolders, afterRemove, message, t, lang]);

@@ -93,6 +93,7 @@ export function MessageReader({ folder, uid, folders, position, onStep, onLeave,
         extra={nav}
         onDelete={() => leaveWith(() => actions.remove([uid]))}
         onSpam={() => leaveWith(() => actions.spam([uid]))}
+        onNotSpam={() => leaveWith(() => actions.notSpam([uid]))}
         onSeen={(seen) => void actions.setSeen([uid], seen)}
         onFlag={toggleFlag}
         onMove={(to) => leaveWith(() => actions.move([uid], to))}
