@@ -48,13 +48,13 @@ export async function startSmtpServices(o: {
   kek: Kek;
   tls: { certFile: string; keyFile: string };
   worker?: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false;
-  /** Spam, malware and attachment checks at the MX; absent: none (`spamFilter: off`). */
+  /** Spam, malware and attachment checks at the MX and on what our users send; absent: none (`spamFilter: off`). */
   scanner?: MessageScanner;
 }): Promise<RunningService & { submit: Submitter }> {
   const { config, db } = o;
   const worker = o.worker === false ? undefined : startQueueWorker({ db, lmtp: o.lmtp, hostname: config.hostname, smarthost: config.smarthost, queueRetryMaxSeconds: config.queueRetryMaxSeconds, ...(o.worker ?? {}) });
   const sendRate = { limits: { messagesPerHour: config.sendMessagesPerHour, externalRecipientsPerHour: config.sendExternalRecipientsPerHour }, exempt: limitsExempt(config) };
-  const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick(), sendRate };
+  const deps = { db, lmtp: o.lmtp, kek: o.kek, hostname: config.hostname, queueRetryMaxSeconds: config.queueRetryMaxSeconds, onQueued: () => worker?.kick(), sendRate, scanner: o.scanner };
   registerQueueGauges(db);
   const changes = createChangeFeed(db, [DIRECTORY_CHANGES, QUOTA_CROSSINGS]);
   const lookups = cachedLookups(directLookups(db), changes);

@@ -14,6 +14,7 @@ import { removeForgedHeaders } from './sender-auth.js';
 import { audit } from '../core/audit.js';
 import { takeSendAllowance, type SendRateLimits } from './send-rate.js';
 import { lmtpSeconds } from './metrics.js';
+import type { MessageScanner } from './scan/index.js';
 
 /**
  * What happens to a message once DATA is complete, for MX and submission alike. The rule: we answer 250
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   governmentSuffixes?: readonly string[];
   /** Our users' send-rate limits (send-rate.ts), and the client addresses exempt from them; absent: none. */
   sendRate?: { limits: SendRateLimits; exempt: (ip: string) => boolean };
+  /** Scans what our users send (a compromised account sending spam or malware is stopped); absent: none. */
+  scanner?: MessageScanner;
 }
 
 export interface Accepted {
@@ -66,6 +69,21 @@ export function receivedHeader(o: { helo: string; ip: string; hostname: string; 
   return `Received: from ${o.helo || 'unknown'} ([${o.ip}])\r\n\tby ${o.hostname} (GovMail) with ${o.protocol} id ${id}${forClause};\r\n\t${new Date().toUTCString()}\r\n`;
 }
 
+/**
+ * Our own user's message through the scan. Spam or malware from an account is the sign of a stolen
+ * password: the message goes nowhere and the account is flagged in the audit log for its admins.
+ */
+async function scanOutgoing(deps: PipelineDeps, msg: Accepted, local: string[]): Promise<AcceptResult | undefined> {
+  const scan = await deps.scanner!.scan(msg.message, { ip: msg.clientIp, sender: msg.sender, recipients: [...local, ...msg.remote], user: msg.authUser });
+  if (scan.kind === 'deliver') return undefined;
+  if (scan.kind === 'refuse') {
+    logger().warn({ svc: 'smtp', mailbox: msg.authUser, category: scan.category, reason: scan.reason }, 'outgoing message refused by the scan; account flagged');
+    await audit(deps.db, { actor: msg.authUser!, action: 'mail.outbound_refused', target: msg.authUser, after: { category: scan.category, reason: scan.reason, recipients: local.length + msg.remote.length } }).catch(() => undefined);
+  }
+  const response = `${scan.reply.code} ${scan.reply.message}`;
+  return { ...scan.reply, recipients: scan.kind === 'refuse' ? [...local, ...msg.remote].map((address) => ({ address, outcome: 'permanent' as const, response })) : [] };
+}
+
 export async function acceptMessage(deps: PipelineDeps, accepted: Accepted): Promise<AcceptResult> {
   const { db } = deps;
   // Our own users cannot write what only the MX may say (Authentication-Results of ours, the junk mark).
@@ -79,6 +97,10 @@ export async function acceptMessage(deps: PipelineDeps, accepted: Accepted): Pro
       const response = `${policy.reply.code} ${policy.reply.message}`;
       return { ...policy.reply, recipients: [...local, ...msg.remote].map((address) => ({ address, outcome: 'permanent' as const, response })) };
     }
+  }
+  if (msg.authUser && deps.scanner) {
+    const refused = await scanOutgoing(deps, msg, local);
+    if (refused) return refused;
   }
   if (msg.authUser && deps.sendRate && !(msg.clientIp && deps.sendRate.exempt(msg.clientIp))) {
     const over = await takeSendAllowance(db, msg.authUser, msg.remote.length, deps.sendRate.limits);

@@ -142,6 +142,20 @@ describe('MX — spam, malware and attachment policy (real rspamd, ClamAV, Postg
     assert.match(junk.source, /^X-Spam-Status: Yes, score=\d+\.\d\d required=15\.00 action=add_header/m);
   });
 
+  it('scans what our own users send: GTUBE from an account is refused and the account flagged in the audit log', async () => {
+    const submission = nodemailer.createTransport({ host: '127.0.0.1', port: env.config.submissionPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: TO, pass: PASSWORD } } as any);
+    await submission.sendMail({ from: TO, to: STRICT_TO, subject: 'Thư nội bộ hợp lệ', text: 'Kính gửi.' });
+    assert.equal((await subjects(STRICT_TO, 'INBOX')).filter((x) => x.subject === 'Thư nội bộ hợp lệ').length, 1);
+    await assert.rejects(submission.sendMail({ from: TO, to: [STRICT_TO, 'ai.do@ngoai.example'], subject: 'Thư rác từ tài khoản bị chiếm', text: GTUBE }), refused(550, /spam/));
+    assert.equal((await subjects(STRICT_TO, 'INBOX')).filter((x) => x.subject === 'Thư rác từ tài khoản bị chiếm').length, 0);
+    const [queued] = (await env.db.query(`SELECT count(*)::int AS n FROM smtp_queue`)) as any;
+    assert.equal(queued[0].n, 0, 'nothing queued for the outside recipient');
+    const [flags] = (await env.db.query(`SELECT actor, after FROM audit_entries WHERE action = 'mail.outbound_refused'`)) as any;
+    assert.equal(flags.length, 1);
+    assert.equal(flags[0].actor, TO);
+    assert.equal(flags[0].after.category, 'spam');
+  });
+
   it('applies a per-domain attachment size limit with 552', async () => {
     await assert.rejects(
       mx().sendMail({ from: 'a@ngoai.example', to: STRICT_TO, subject: 'Tệp lớn', text: 'x', attachments: [{ filename: 'lon.pdf', content: Buffer.concat([PDF, Buffer.alloc(4096, 0x20)]) }] }),
