@@ -70,6 +70,9 @@ export function rspamdLocalFiles(o: RspamdConfigOptions): Record<string, string>
     ].join('\n'),
     // The greylist module wants Redis; the MX decides actions itself (see verdict.ts).
     'greylist.conf': 'enabled = false;\n',
+    // GovMail signs its own mail (smtp/dkim.ts); rspamd would try, and log a failure, for every message.
+    'dkim_signing.conf': 'enabled = false;\n',
+    'arc.conf': 'sign_local = false;\nsign_authenticated = false;\nsign_inbound = false;\n',
   };
   if (o.clamdPort) {
     files['antivirus.conf'] = [
