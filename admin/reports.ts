@@ -30,16 +30,36 @@ export interface UsageSources {
 
 /**
  * What a report counts, from a day's roll-up rows: mail accepted from an authenticated user is sent
- * by that mailbox ('internal' or 'out'); mail delivered is received by it ('internal' or 'in').
+ * by that mailbox ('internal' or 'out'); mail delivered is received by it ('internal' or 'in'); mail
+ * the MX's scan refused at DATA (spam, malware, forbidden attachments) is counted once per local
+ * recipient mailbox ('refused', 'in').
  */
 const TRAFFIC_COLUMNS = `
   coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'internal'), 0)::int AS sent_internal,
   coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'out'), 0)::int AS sent_external,
   coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'internal'), 0)::int AS received_internal,
-  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'in'), 0)::int AS received_external`;
+  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'in'), 0)::int AS received_external,
+  coalesce(sum(messages) FILTER (WHERE event = 'refused' AND direction = 'in'), 0)::int AS refused`;
+
+/** The events TRAFFIC_COLUMNS reads: the only daily rows a report or the monthly roll-up looks at. */
+const TRAFFIC_EVENTS = `event IN ('accepted', 'delivered', 'refused')`;
+
+/** admin_usage_monthly's columns, in MONTHLY_FROM_DAILY's order. */
+const MONTHLY_COLUMNS = 'month, mailbox, sent_internal, sent_external, received_internal, received_external, refused';
 
 /** One row per mailbox and month, from the daily rows of months starting at $1. */
 const MONTHLY_FROM_DAILY = `SELECT date_trunc('month', day)::date AS month, mailbox, ${TRAFFIC_COLUMNS}
+  FROM admin_usage_daily WHERE day >= $1 AND ${TRAFFIC_EVENTS} GROUP BY 1, 2`;
+
+/**
+ * admin-0009's back-fill exactly as it shipped: a fresh database runs it before admin-0011 adds the
+ * refused column, so it must keep producing the four traffic columns of its own table. Never edit.
+ */
+const MONTHLY_FROM_DAILY_0009 = `SELECT date_trunc('month', day)::date AS month, mailbox,
+  coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'internal'), 0)::int AS sent_internal,
+  coalesce(sum(messages) FILTER (WHERE event = 'accepted' AND direction = 'out'), 0)::int AS sent_external,
+  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'internal'), 0)::int AS received_internal,
+  coalesce(sum(messages) FILTER (WHERE event = 'delivered' AND direction = 'in'), 0)::int AS received_external
   FROM admin_usage_daily WHERE day >= $1 AND event IN ('accepted', 'delivered') GROUP BY 1, 2`;
 
 export const reportMigrations: Migration[] = [
@@ -77,7 +97,22 @@ export const reportMigrations: Migration[] = [
           received_external integer NOT NULL,
           PRIMARY KEY (month, mailbox)
         );
-        INSERT INTO admin_usage_monthly ${MONTHLY_FROM_DAILY.replace('$1', "'-infinity'")};
+        INSERT INTO admin_usage_monthly ${MONTHLY_FROM_DAILY_0009.replace('$1', "'-infinity'")};
+      `);
+    },
+  },
+  {
+    // Messages the MX's scan refused, per recipient mailbox and month; back-filled from the daily
+    // rows (which already hold every event), including months where a mailbox had nothing else.
+    // Self-contained SQL: later changes to MONTHLY_FROM_DAILY must not change what this ran.
+    name: 'admin-0011-usage-monthly-refused',
+    up: async (db) => {
+      await db.query(`
+        ALTER TABLE admin_usage_monthly ADD COLUMN refused integer NOT NULL DEFAULT 0;
+        INSERT INTO admin_usage_monthly (month, mailbox, sent_internal, sent_external, received_internal, received_external, refused)
+          SELECT date_trunc('month', day)::date, mailbox, 0, 0, 0, 0, sum(messages)::int
+            FROM admin_usage_daily WHERE event = 'refused' AND direction = 'in' GROUP BY 1, 2
+          ON CONFLICT (month, mailbox) DO UPDATE SET refused = EXCLUDED.refused;
       `);
     },
   },
@@ -130,7 +165,7 @@ export async function rollUpUsage(db: Sequelize, sources: Pick<UsageSources, 'da
       }
     }
     await db.query('DELETE FROM admin_usage_monthly WHERE month >= $1', { bind: [monthOf(from)], transaction: t });
-    await db.query(`INSERT INTO admin_usage_monthly ${MONTHLY_FROM_DAILY}`, { bind: [monthOf(from)], transaction: t });
+    await db.query(`INSERT INTO admin_usage_monthly (${MONTHLY_COLUMNS}) ${MONTHLY_FROM_DAILY}`, { bind: [monthOf(from)], transaction: t });
     await db.query(
       `INSERT INTO admin_usage_rollup (one, complete_through) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET complete_through = EXCLUDED.complete_through`,
       { bind: [addDays(today, -1)], transaction: t },
@@ -152,6 +187,8 @@ export interface UsageReportRow {
   sentExternal: number;
   receivedInternal: number;
   receivedExternal: number;
+  /** messages the MX's scan refused (spam, malware, forbidden attachments), once per recipient mailbox */
+  refused: number;
   storageBytes: number;
   signedMessages: number;
   signedDocuments: number;
@@ -195,13 +232,14 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
   const afterLastWhole = monthOf(addDays(o.to, 1));
   // Summed per agency in the database: a year is about a million monthly rows for 20,000 mailboxes.
   const scope = scopeFilter(o.scopes ?? [null], 'a.path', 5);
-  const traffic = await db.query<{ code: string | null; level: string | null; sent_internal: number; sent_external: number; received_internal: number; received_external: number }>(
+  const traffic = await db.query<{ code: string | null; level: string | null; sent_internal: number; sent_external: number; received_internal: number; received_external: number; refused: number }>(
     `SELECT a.code, a.level, sum(t.sent_internal)::int AS sent_internal, sum(t.sent_external)::int AS sent_external,
-            sum(t.received_internal)::int AS received_internal, sum(t.received_external)::int AS received_external
-       FROM (SELECT mailbox, sent_internal, sent_external, received_internal, received_external FROM admin_usage_monthly WHERE month >= $3 AND month < $4
+            sum(t.received_internal)::int AS received_internal, sum(t.received_external)::int AS received_external,
+            sum(t.refused)::int AS refused
+       FROM (SELECT mailbox, sent_internal, sent_external, received_internal, received_external, refused FROM admin_usage_monthly WHERE month >= $3 AND month < $4
              UNION ALL
              SELECT mailbox, ${TRAFFIC_COLUMNS} FROM admin_usage_daily
-              WHERE day BETWEEN $1 AND $2 AND NOT (day >= $3 AND day < $4) AND event IN ('accepted', 'delivered') GROUP BY mailbox) t
+              WHERE day BETWEEN $1 AND $2 AND NOT (day >= $3 AND day < $4) AND ${TRAFFIC_EVENTS} GROUP BY mailbox) t
        JOIN mailboxes m ON m.address = t.mailbox LEFT JOIN agencies a ON a.id = m.agency_id
       WHERE m.archived_at IS NULL AND ${scope.sql}
       GROUP BY a.code, a.level`,
@@ -229,7 +267,7 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
         group: key,
         name: o.by === 'agency' ? (name ?? '(chưa gán cơ quan / no agency)') : key || '(chưa gán cơ quan / no agency)',
         level: o.by === 'agency' ? level : key || null,
-        mailboxes: 0, activeUsers: 0, sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, storageBytes: 0, signedMessages: 0, signedDocuments: 0,
+        mailboxes: 0, activeUsers: 0, sentInternal: 0, sentExternal: 0, receivedInternal: 0, receivedExternal: 0, refused: 0, storageBytes: 0, signedMessages: 0, signedDocuments: 0,
       };
       groups.set(key, row);
     }
@@ -253,6 +291,7 @@ export async function usageReport(db: Sequelize, sources: UsageSources, o: Usage
     row.sentExternal += t.sent_external;
     row.receivedInternal += t.received_internal;
     row.receivedExternal += t.received_external;
+    row.refused += t.refused;
   }
   const signatures = (await sources.signatureCounts?.(new Date(windowStartOf(o.from)), new Date(windowEnd))) ?? [];
   for (const c of signatures) {
@@ -275,6 +314,7 @@ export const REPORT_COLUMNS: Array<{ key: keyof UsageReportRow; title: string }>
   { key: 'sentExternal', title: 'Gửi ra ngoài / Sent external' },
   { key: 'receivedInternal', title: 'Nhận nội bộ / Received internal' },
   { key: 'receivedExternal', title: 'Nhận từ ngoài / Received external' },
+  { key: 'refused', title: 'Bị chặn (thư rác, mã độc) / Refused (spam, malware)' },
   { key: 'storageBytes', title: 'Dung lượng (byte) / Storage (bytes)' },
   { key: 'signedMessages', title: 'Thư đã ký số / Signed messages' },
   { key: 'signedDocuments', title: 'Văn bản đã ký số / Signed documents' },

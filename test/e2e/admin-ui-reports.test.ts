@@ -101,6 +101,9 @@ describe('admin UI in Chromium — usage report and certificates', function () {
       [ADMIN.address, 'accepted', 'internal', 2],
       ['vanthu.babe@bac-kan.gov.vn', 'delivered', 'internal', 3],
       ['vanthu.babe@bac-kan.gov.vn', 'delivered', 'in', 2],
+      // Refused by the MX's scan (spam, malware): one row per local recipient.
+      [SUPER.address, 'refused', 'in', 1],
+      ['vanthu.babe@bac-kan.gov.vn', 'refused', 'in', 4],
     ];
     for (const [mailbox, event, direction, n] of events) {
       for (let i = 0; i < n; i++) {
@@ -265,6 +268,10 @@ describe('admin UI in Chromium — usage report and certificates', function () {
         assert.equal(barLabel, tableCell, `bar label ${group}/${col} equals the table cell`);
       }
     }
+    // Refused messages are a column of the table (not a bar of the traffic chart).
+    assert.equal((await cell('province', 'refused').innerText()).trim(), '1');
+    assert.equal((await cell('district', 'refused').innerText()).trim(), '4');
+    assert.equal(await superPage.locator('th').filter({ hasText: 'Bị chặn (thư rác, mã độc)' }).count(), 1);
     // The bars' lengths are proportional to their values: one scale for the whole chart.
     const bars = await traffic.locator('rect[data-series]').evaluateAll((rects) => rects.map((r) => ({ value: Number(r.getAttribute('data-value')), width: Number(r.getAttribute('width')) })));
     assert.equal(bars.length, 8);
@@ -277,6 +284,7 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     assert.equal(await totals.locator('[data-col="sentInternal"]').innerText(), '5');
     assert.equal(await totals.locator('[data-col="receivedInternal"]').innerText(), '3');
     assert.equal(await totals.locator('[data-col="mailboxes"]').innerText(), '4');
+    assert.equal(await totals.locator('[data-col="refused"]').innerText(), '5');
 
     // Certificates by level and profile: the renewal is valid, the original revoked.
     const counts = superPage.locator('.ant-card').filter({ hasText: 'Chứng thư số theo cấp và loại' }).locator('tr.ant-table-row');
@@ -286,6 +294,7 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     await cell('H1', 'receivedExternal').waitFor();
     assert.equal(await cell('H1', 'receivedExternal').innerText(), '2');
     assert.equal((await traffic.locator('text[data-category="H1"][data-series="receivedExternal"]').textContent())?.trim(), '2');
+    assert.equal(await cell('H1', 'refused').innerText(), '4');
     assert.equal((await traffic.locator('text[data-category="T"][data-series="sentInternal"]').textContent())?.trim(), (await cell('T', 'sentInternal').innerText()).trim());
     await superPage.getByText('Theo cấp', { exact: true }).click();
     await cell('province', 'sentInternal').waitFor();
@@ -298,11 +307,11 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     const lines = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
     assert.equal(
       lines[0],
-      'Mã / Code,Tên / Name,Cấp / Level,Hộp thư / Mailboxes,Người dùng hoạt động (30 ngày) / Active users,Gửi nội bộ / Sent internal,Gửi ra ngoài / Sent external,Nhận nội bộ / Received internal,Nhận từ ngoài / Received external,Dung lượng (byte) / Storage (bytes),Thư đã ký số / Signed messages,Văn bản đã ký số / Signed documents',
+      'Mã / Code,Tên / Name,Cấp / Level,Hộp thư / Mailboxes,Người dùng hoạt động (30 ngày) / Active users,Gửi nội bộ / Sent internal,Gửi ra ngoài / Sent external,Nhận nội bộ / Received internal,Nhận từ ngoài / Received external,"Bị chặn (thư rác, mã độc) / Refused (spam, malware)",Dung lượng (byte) / Storage (bytes),Thư đã ký số / Signed messages,Văn bản đã ký số / Signed documents',
     );
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 9).join(',')), [
-      '"province","province","province","1","1","3","1","0","0"',
-      '"district","district","district","3","2","2","0","3","2"',
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 10).join(',')), [
+      '"province","province","province","1","1","3","1","0","0","1"',
+      '"district","district","district","3","2","2","0","3","2","4"',
     ]);
     const xlsx = await superPage.getByTestId('export-xlsx').getAttribute('href');
     assert.equal(xlsx, `/api/admin/reports/usage?by=level&from=${today.slice(0, 8)}01&to=${today}&format=xlsx`);
@@ -338,6 +347,7 @@ describe('admin UI in Chromium — usage report and certificates', function () {
     assert.equal(Math.round(chartBox.width), Number(await chart.getAttribute('width')));
     await superPage.getByRole('button', { name: 'English' }).click();
     await superPage.getByRole('img', { name: /^Messages sent and received, internal and external\./ }).waitFor();
+    assert.equal(await superPage.locator('th').filter({ hasText: 'Refused (spam, malware)' }).count(), 1);
     await openMenu(superPage, 'Certificates');
     await row(superPage, requestId).locator('td[data-col="status"]').getByText('Revoked').waitFor();
     assert.ok((await overflow()) <= 0, `certificate page overflows by ${await overflow()} px`);

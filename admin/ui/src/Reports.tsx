@@ -14,6 +14,8 @@ export interface UsageRow {
   sentExternal: number;
   receivedInternal: number;
   receivedExternal: number;
+  /** refused by the MX's scan (spam, malware, forbidden attachments), once per recipient mailbox */
+  refused: number;
   storageBytes: number;
   signedMessages: number;
   signedDocuments: number;
@@ -28,8 +30,8 @@ interface CertificateCount {
 }
 
 type Grouping = 'level' | 'agency';
-type NumberKey = 'mailboxes' | 'activeUsers' | 'sentInternal' | 'sentExternal' | 'receivedInternal' | 'receivedExternal' | 'storageBytes' | 'signedMessages' | 'signedDocuments';
-const NUMBER_KEYS: NumberKey[] = ['mailboxes', 'activeUsers', 'sentInternal', 'sentExternal', 'receivedInternal', 'receivedExternal', 'storageBytes', 'signedMessages', 'signedDocuments'];
+type NumberKey = 'mailboxes' | 'activeUsers' | 'sentInternal' | 'sentExternal' | 'receivedInternal' | 'receivedExternal' | 'refused' | 'storageBytes' | 'signedMessages' | 'signedDocuments';
+const NUMBER_KEYS: NumberKey[] = ['mailboxes', 'activeUsers', 'sentInternal', 'sentExternal', 'receivedInternal', 'receivedExternal', 'refused', 'storageBytes', 'signedMessages', 'signedDocuments'];
 const LEVELS = ['province', 'department', 'district', 'commune', 'unit'] as const;
 type Level = (typeof LEVELS)[number];
 /** More bars than this do not fit a screen; the table keeps every group. */
@@ -200,6 +202,7 @@ function UsageTableCard({ rows, shownBy, loading, fmt }: { rows: UsageRow[]; sho
           numberColumn('sentExternal', t.sentExternal),
           numberColumn('receivedInternal', t.receivedInternal),
           numberColumn('receivedExternal', t.receivedExternal),
+          numberColumn('refused', t.refused),
           numberColumn('storageBytes', t.storage),
           numberColumn('signedMessages', t.signedMessages),
           numberColumn('signedDocuments', t.signedDocuments),
