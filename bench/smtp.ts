@@ -82,7 +82,7 @@ async function run(label: string, target: { port: number; lmtp: boolean }): Prom
 
 const env = await startSmtpEnv('smtp://127.0.0.1:9', false);
 // A second MX on the same database and Dovecot, with the embedded scanner.
-const scanner = await startTestScanner(env.dataDir, env.identity);
+const scanner = await startTestScanner(env.config, env.identity);
 const scanningConfig = { ...env.config, smtpPort: await freePort(), submissionPort: await freePort(), submissionsPort: await freePort() };
 const scanning = await startSmtpServices({ config: scanningConfig, db: env.db, lmtp: env.lmtp, kek: loadKek(env.dataDir), tls: env.tls, worker: false, scanner: createMessageScanner(scanningConfig, scanner.endpoints) });
 try {

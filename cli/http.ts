@@ -23,7 +23,7 @@ export interface HttpServices {
   submit?: Submitter;
   /** Dovecot's panics and fatal errors since start, shown on /healthz. */
   dovecotHealth?: () => DovecotHealth;
-  /** The spam filter's learning, for the webmail's "spam" / "not spam". */
+  /** The spam filter's learning, for the webmail's "spam" / "not spam", where Dovecot's imapsieve does not teach it (govmail start: it does). */
   learn?: (kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>;
 }
 

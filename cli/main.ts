@@ -18,6 +18,7 @@ import { loadKek } from '../core/kek.js';
 import { signerCommands } from './signer.js';
 import { reportCommands } from './reports.js';
 import { sendmailCommand } from './sendmail.js';
+import { learnCommand } from './learn.js';
 import { migrateCommand } from './migrate.js';
 
 const program = new Command('govmail')
@@ -277,6 +278,7 @@ dataOption(auditCmd.command('verify').description('kiểm tra chuỗi băm / ver
 signerCommands(program, dataOption, withContext);
 reportCommands(program, dataOption, withContext);
 sendmailCommand(program);
+learnCommand(program);
 migrateCommand(program, dataOption, withContext);
 
 await program.parseAsync(process.argv);

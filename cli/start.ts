@@ -33,7 +33,6 @@ export async function runStart(opts: { data?: string }): Promise<void> {
   let dovecot: DovecotHandle;
   let submit: Submitter | undefined;
   let scanner: ScannerHandle | undefined;
-  let learn: ((kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>) | undefined;
   const tls = ensureSelfSignedCertificate(config.dataDir, config.hostname, identity);
   const services = await startInOrder([
     async () => {
@@ -48,7 +47,8 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       return { name: 'database', listening: [], stop: () => db.close() };
     },
     async () => {
-      dovecot = await startDovecot({ config, dbUrl: dbUrl!, identity, tls });
+      // With scanning on, every IMAP client's Junk moves (the webmail's too) teach rspamd through imapsieve.
+      dovecot = await startDovecot({ config, dbUrl: dbUrl!, identity, tls, learning: config.spamFilter === 'on' && (!config.rspamdUrl || !!config.rspamdControllerUrl) });
       return {
         name: 'dovecot',
         listening: [
@@ -78,12 +78,11 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port, hostname: config.hostname });
       const endpoints = scannerEndpoints(config, scanner?.endpoints);
       const messageScanner = endpoints && createMessageScanner(config, endpoints);
-      if (messageScanner && endpoints?.controllerUrl) learn = (kind, raw) => messageScanner.client.learn(kind, raw);
       const smtp = await startSmtpServices({ config, db, lmtp, kek: loadKek(config.dataDir), tls, scanner: messageScanner });
       submit = smtp.submit;
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
-    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health(), learn }),
+    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health() }),
     async () => {
       // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
       // once), certificate holders are warned 60/30/7 days before expiry, and usage roll-ups stay

@@ -10,7 +10,7 @@ import { counter } from '../core/metrics.js';
 import { readOrCreateSecret, stopChild } from '../core/embedded-postgres.js';
 import { chownTree, spawnAs, type Identity } from '../core/privileges.js';
 import { fileURLToPath } from 'node:url';
-import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, sendmailWrapper, MASTER_USER, MASTER_SEPARATOR, JUNK_SIEVE } from './config.js';
+import { generateDovecotConfig, sqlConf, dictSqlConf, runtimeDirFor, sendmailWrapper, MASTER_USER, MASTER_SEPARATOR, JUNK_SIEVE, REPORT_HAM_SIEVE, REPORT_SPAM_SIEVE } from './config.js';
 
 /**
  * The embedded Dovecot: writes its config under DATA/dovecot, makes sure its read-only database role
@@ -123,12 +123,13 @@ function writeSendmailWrapper(config: Config, dbUrl: string, confDir: string): s
 }
 
 /** The wrapper for this installation and config; `govmail dovecot-config --sendmail-wrapper` prints it for production. */
-export function govmailSendmailWrapper(config: Config, dbUrl: string | undefined): string {
+export function govmailSendmailWrapper(config: Config, dbUrl: string | undefined, command: 'sendmail' | 'learn' = 'sendmail'): string {
   const { root, entry, fromSource } = govmailEntry();
   return sendmailWrapper({
     node: process.execPath,
     entry,
     cwd: root,
+    command,
     env: {
       GOVMAIL_DATA_DIR: config.dataDir,
       DATABASE_URL: dbUrl,
@@ -136,6 +137,8 @@ export function govmailSendmailWrapper(config: Config, dbUrl: string | undefined
       GOVMAIL_LMTP_PORT: config.lmtpPort,
       GOVMAIL_MAX_MESSAGE_SIZE: config.maxMessageSize,
       GOVMAIL_QUEUE_RETRY_MAX_SECONDS: config.queueRetryMaxSeconds,
+      GOVMAIL_RSPAMD_PORT: command === 'learn' ? config.rspamdPort : undefined,
+      GOVMAIL_RSPAMD_CONTROLLER_PORT: command === 'learn' ? config.rspamdControllerPort : undefined,
       GOVMAIL_LOG_LEVEL: 'warn',
       // glibc reserves 64 MB of address space per malloc arena and thread; two keep node well inside vsz_limit.
       MALLOC_ARENA_MAX: 2,
@@ -143,6 +146,17 @@ export function govmailSendmailWrapper(config: Config, dbUrl: string | undefined
       PATH: '/usr/local/bin:/usr/bin:/bin',
     },
   });
+}
+
+/** imapsieve's pipe folder with the `govmail-learn` wrapper, and its two scripts; returns the folder. */
+function writeLearning(config: Config, dbUrl: string, confDir: string): string {
+  const dir = path.join(confDir, 'sieve-pipe');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(dir, 'govmail-learn'), govmailSendmailWrapper(config, dbUrl, 'learn'), { mode: 0o700 });
+  chmodSync(path.join(dir, 'govmail-learn'), 0o700);
+  writeFileSync(path.join(confDir, 'report-spam.sieve'), REPORT_SPAM_SIEVE, { mode: 0o644 });
+  writeFileSync(path.join(confDir, 'report-ham.sieve'), REPORT_HAM_SIEVE, { mode: 0o644 });
+  return dir;
 }
 
 function dbParams(dbUrl: string, password: string) {
@@ -155,6 +169,8 @@ export async function startDovecot(opts: {
   dbUrl: string;
   identity: Identity;
   tls: { certFile: string; keyFile: string };
+  /** IMAP clients moving mail into or out of Junk teach the spam filter (`govmail learn`). */
+  learning?: boolean;
 }): Promise<DovecotHandle> {
   const { config, identity } = opts;
   const log = logger().child({ svc: 'dovecot' });
@@ -175,6 +191,7 @@ export async function startDovecot(opts: {
   writeFileSync(path.join(confDir, 'master-users'), `${MASTER_USER}:{ARGON2ID}${masterHash}::::::allow_nets=127.0.0.1/32,::1/128\n`, { mode: 0o600 });
   const sendmailPath = writeSendmailWrapper(config, opts.dbUrl, confDir);
   writeFileSync(path.join(confDir, 'junk.sieve'), JUNK_SIEVE, { mode: 0o644 });
+  const learnPipeDir = opts.learning ? writeLearning(config, opts.dbUrl, confDir) : undefined;
   const confFile = path.join(confDir, 'dovecot.conf');
   writeFileSync(
     confFile,
@@ -190,6 +207,7 @@ export async function startDovecot(opts: {
       user: { name: identity.user, uid: identity.uid, gid: identity.gid },
       hostname: config.hostname,
       sendmailPath,
+      learnPipeDir,
     }),
     { mode: 0o600 },
   );

@@ -120,6 +120,8 @@ export async function startEmbeddedScanner(o: EmbeddedScannerOptions): Promise<S
   const runDir = path.join(dir, 'run');
   for (const d of [path.join(dir, 'local.d'), dbDir, runDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const password = readOrCreateSecret(path.join(o.dataDir, 'secrets', 'rspamd-controller-password'));
+  // `govmail learn`, run by Dovecot as the service user, reads it.
+  chownTree(path.join(o.dataDir, 'secrets'), o.identity);
 
   const clamavState: ScannerHealth['clamav'] = !existsSync(CLAMD_BIN) ? 'absent' : hasSignatures(o.clamavDatabaseDir) ? 'running' : 'no-signatures';
   const clamd = clamavState === 'running' ? startClamd(o) : undefined;

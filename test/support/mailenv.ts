@@ -40,11 +40,11 @@ export async function startSmtpEnv(
   worker: { pollMs?: number; leaseSeconds?: number; retryBaseSeconds?: number } | false = { pollMs: 100, retryBaseSeconds: 1 },
   overrides: Partial<Record<keyof Config, unknown>> = {},
   /** `scan`: the embedded rspamd/clamd, or a scanner at these endpoints (a dead or stalled one, say). */
-  o: { scan?: boolean | RspamdEndpoints } = {},
+  o: { scan?: boolean | RspamdEndpoints; learning?: boolean } = {},
 ): Promise<SmtpEnv> {
-  const env = await startMailEnv({ smarthost, ...overrides });
+  const env = await startMailEnv({ smarthost, ...overrides }, { learning: o.learning });
   const kek = loadKek(env.dataDir);
-  const scanner = o.scan === true ? await startTestScanner(env.dataDir, env.identity) : undefined;
+  const scanner = o.scan === true ? await startTestScanner(env.config, env.identity) : undefined;
   const endpoints = typeof o.scan === 'object' ? o.scan : scanner?.endpoints;
   const smtp = await startSmtpServices({ config: env.config, db: env.db, lmtp: env.lmtp, kek, tls: env.tls, worker, scanner: endpoints && createMessageScanner(env.config, endpoints) });
   const stopMail = env.stop;
@@ -60,17 +60,17 @@ export async function startSmtpEnv(
   });
 }
 
-export async function startMailEnv(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<MailEnv> {
+export async function startMailEnv(overrides: Partial<Record<keyof Config, unknown>> = {}, o: { learning?: boolean } = {}): Promise<MailEnv> {
   const dataDir = testDataDir('govmail-mail-');
   const ports: Record<string, number> = {};
-  for (const k of ['smtpPort', 'submissionPort', 'submissionsPort', 'imapPort', 'pop3Port', 'managesievePort', 'lmtpPort', 'httpPort']) ports[k] = await freePort();
+  for (const k of ['smtpPort', 'submissionPort', 'submissionsPort', 'imapPort', 'pop3Port', 'managesievePort', 'lmtpPort', 'httpPort', 'rspamdPort', 'rspamdControllerPort', 'clamdPort']) ports[k] = await freePort();
   // Only 127.0.0.1 is exempt from the SMTP limits: tests of the limits connect from 127.0.0.2 and up.
   const config = loadConfig({ dataDir, hostname: 'mail.test.gov.vn', ...ports, limitsExemptNetworks: '127.0.0.1/32', ...overrides }, {});
   const identity = serviceIdentity(config.serviceUser);
   chownTree(dataDir, identity);
   const { db, url } = await freshDatabase(allMigrations());
   const tls = ensureSelfSignedCertificate(dataDir, config.hostname, identity);
-  const dovecot = await startDovecot({ config, dbUrl: url, identity, tls });
+  const dovecot = await startDovecot({ config, dbUrl: url, identity, tls, learning: o.learning });
   const lmtp = createLmtpClient({ host: dovecot.lmtp.host, port: dovecot.lmtp.port });
   return {
     config, db, dbUrl: url, dataDir, identity, dovecot, lmtp, tls,

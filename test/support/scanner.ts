@@ -3,18 +3,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chownTree, type Identity } from '../../core/privileges.js';
 import { startEmbeddedScanner, type ScannerHandle } from '../../smtp/index.js';
-import { freePort } from './postgres.js';
+import type { Config } from '../../core/config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** rspamd's compiled regular expressions, kept between test files: without them each start compiles for ≈ 10 s. */
 const CACHE_DIR = '/tmp/govmail-test-rspamd-cache';
 
 /**
- * The embedded rspamd and clamd for a test's data folder, through the launcher `govmail start` uses.
+ * The embedded rspamd and clamd on a test config's ports and data folder, through the launcher `govmail start` uses.
  * ClamAV gets one signature (EICAR's, as an MD5 hash: test/support/clamav/govmail-eicar.hdb), since a
  * test machine has no signature downloads.
  */
-export async function startTestScanner(dataDir: string, identity: Identity, o: { clamav?: boolean; timeoutMs?: number } = {}): Promise<ScannerHandle> {
+export async function startTestScanner(config: Config, identity: Identity, o: { clamav?: boolean; timeoutMs?: number } = {}): Promise<ScannerHandle> {
+  const { dataDir } = config;
   const signatures = path.join(dataDir, 'clamav-db');
   mkdirSync(signatures, { recursive: true });
   if (o.clamav !== false) copyFileSync(path.join(here, 'clamav', 'govmail-eicar.hdb'), path.join(signatures, 'govmail-eicar.hdb'));
@@ -22,9 +23,9 @@ export async function startTestScanner(dataDir: string, identity: Identity, o: {
   return startEmbeddedScanner({
     dataDir,
     identity,
-    scanPort: await freePort(),
-    controllerPort: await freePort(),
-    clamdPort: await freePort(),
+    scanPort: config.rspamdPort,
+    controllerPort: config.rspamdControllerPort,
+    clamdPort: config.clamdPort,
     clamavDatabaseDir: signatures,
     timeoutMs: o.timeoutMs ?? 5000,
     cacheDir: CACHE_DIR,

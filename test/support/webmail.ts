@@ -21,7 +21,7 @@ export interface WebmailEnv extends MailEnv {
 
 export async function startWebmailEnv(o: { scan?: boolean } = {}): Promise<WebmailEnv> {
   const env = await startMailEnv();
-  const scanner = o.scan ? await startTestScanner(env.dataDir, env.identity, { clamav: false }) : undefined;
+  const scanner = o.scan ? await startTestScanner(env.config, env.identity, { clamav: false }) : undefined;
   const learner = scanner && rspamdClient(scanner.endpoints);
   const kek = loadKek(env.dataDir);
   const submit = createSubmitter({
