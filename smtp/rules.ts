@@ -108,6 +108,8 @@ export function headerFromAddresses(message: Buffer): string[] {
  * head; the body and every other byte stay as they were.
  */
 export function removeHeaderFields(message: Buffer, drop: (name: string, value: string) => boolean): Buffer {
+  // A message that starts with an empty line has no header fields: all of it is body.
+  if (message[0] === 0x0d && message[1] === 0x0a) return message;
   const end = message.indexOf('\r\n\r\n');
   const headEnd = end < 0 ? message.length : end + 2;
   const head = message.subarray(0, headEnd).toString('latin1');

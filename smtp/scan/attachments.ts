@@ -25,7 +25,7 @@ export const DEFAULT_ATTACHMENT_POLICY: AttachmentPolicy = { blockedExtensions: 
 
 /** Real types (file-type's names) that are programs whatever the name says. */
 const EXECUTABLE_TYPES = new Set(['exe', 'elf', 'macho', 'class', 'dex', 'lnk', 'wasm']);
-const ZIP_TYPES = new Set(['zip', 'jar']);
+const isZip = (head: Buffer) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
 // Directional overrides make "congvan\u202Efdp.exe" display as "congvanexe.pdf".
 const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const SNIFF_BYTES = 4100;
@@ -90,7 +90,8 @@ async function judgeContent(name: string, head: Buffer, whole: () => Promise<Buf
   const type = await realType(head);
   if (type && EXECUTABLE_TYPES.has(type)) return { verdict: 'refuse', file: name, why: { kind: 'executable', type } };
   if (type === 'script') return { verdict: 'refuse', file: name, why: { kind: 'executable', type: 'script' } };
-  if (type && ZIP_TYPES.has(type)) {
+  // Office documents, ODF, EPUB and APK are zips too, and so is anything whose first member makes file-type say so.
+  if (isZip(head)) {
     const content = await whole();
     if (!content) return { verdict: 'refuse', file: name, why: { kind: 'unreadable-archive' } };
     return judgeZip(name, content, policy, depth + 1);
@@ -174,7 +175,9 @@ async function judgeZip(archive: string, content: Buffer, policy: AttachmentPoli
     }
     const whole = () => (m.size <= MAX_NESTED_ARCHIVE_BYTES ? m.read(MAX_NESTED_ARCHIVE_BYTES).catch(() => undefined) : Promise.resolve(undefined));
     const inner = await judgeContent(label, head, whole, policy, depth);
-    if (inner.verdict !== 'ok') return inner;
+    if (inner.verdict === 'refuse') return inner;
+    // A nested encrypted archive marks the whole as junk, but every later member is still judged.
+    if (inner.verdict === 'junk') encrypted ??= inner.file;
   }
   if (encrypted) {
     if (policy.encryptedArchives === 'refuse') return { verdict: 'refuse', file: encrypted, why: { kind: 'encrypted-archive' } };

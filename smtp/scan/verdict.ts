@@ -62,7 +62,7 @@ export function decide(r: RspamdResult, t: SpamThresholds): ScanDecision {
 export function scanHeaders(r: RspamdResult, spam: boolean): string {
   const symbols = Object.values(r.symbols ?? {})
     .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.name.localeCompare(b.name))
-    .map((s) => `${s.name}(${s.score.toFixed(2)})${s.options?.length ? `[${s.options.slice(0, 3).map(safeText).join(',').replace(/[;\s]/g, '_')}]` : ''}`);
+    .map((s) => `${s.name}(${s.score.toFixed(2)})${s.options?.length ? `[${s.options.slice(0, 3).map((x) => safeText(x).slice(0, 40)).join(',').replace(/[;\s]/g, '_')}]` : ''}`);
   const result = fold(`X-Spamd-Result: default: ${spam ? 'True' : 'False'} [${r.score.toFixed(2)} / ${r.required_score.toFixed(2)}]`, symbols);
   const status = `X-Spam-Status: ${spam ? 'Yes' : 'No'}, score=${r.score.toFixed(2)} required=${r.required_score.toFixed(2)} action=${r.action.replace(/\s/g, '_')} scanner=rspamd\r\n`;
   return status + result + (spam ? 'X-Spam: Yes\r\n' : '');

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { addDomain, addMailbox } from '../../admin/index.js';
 import { folderMessages, imapAs } from '../support/webmail.js';
 import { startSmtpEnv, type SmtpEnv } from '../support/mailenv.js';
-import { eicar, GTUBE } from '../support/scanner.js';
+import { eicar, fakeExecutable, GTUBE, PDF, zipOf } from '../support/scanner.js';
 import { freePort } from '../support/postgres.js';
 
 const D = 'sotp.test.gov.vn';
@@ -16,29 +12,6 @@ const STRICT = 'nghiemngat.test.gov.vn';
 const TO = `vanthu@${D}`;
 const STRICT_TO = `vanthu@${STRICT}`;
 const PASSWORD = 'mat-khau-van-thu-2026';
-
-/** A PE executable's first bytes: "MZ", and at 0x3c the offset of the "PE\0\0" signature. */
-function fakeExecutable(): Buffer {
-  const b = Buffer.alloc(512);
-  b.write('MZ', 0, 'latin1');
-  b.writeUInt32LE(0x80, 0x3c);
-  b.write('PE\0\0', 0x80, 'latin1');
-  return b;
-}
-
-/** A zip made by Info-ZIP's `zip` (an independent tool), optionally with a password. */
-function zipOf(files: Record<string, Buffer>, password?: string): Buffer {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'govmail-zip-'));
-  try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-    execFileSync('zip', ['-q', ...(password ? ['-P', password] : []), path.join(dir, 'out.zip'), ...Object.keys(files)], { cwd: dir });
-    return readFileSync(path.join(dir, 'out.zip'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
 
 /**
  * The MX with the embedded rspamd and clamd (started by the launcher `govmail start` uses) into a real
