@@ -1,6 +1,6 @@
 /**
- * smtp/scan: spam, malware and attachment checks for the MX and for what our users send. The MX asks
- * `scanMessage` once DATA is complete; it answers with a refusal (5xx), a temporary refusal (4xx) or
+ * smtp/scan: spam, malware and attachment checks for the MX and for what our users send. The MX asks a
+ * `MessageScanner` (`scan()`) once DATA is complete; it answers with a refusal (5xx), a temporary refusal (4xx) or
  * the header lines to write on the message, Junk mark included. The private rspamd and clamd are
  * started by `startEmbeddedScanner` (govmail start); an external rspamd is reached by URL.
  */
