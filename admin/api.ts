@@ -11,8 +11,10 @@ import { grantRoutes } from './routes/grants.js';
 import { auditRoutes } from './routes/audit.js';
 import { reportRoutes } from './routes/reports.js';
 import { certificateRoutes } from './routes/certificates.js';
+import { spamFilterRoutes } from './routes/spam-filter.js';
 
 export type { Access, AdminRouteOptions } from './routes/context.js';
+export type { SpamFilterStatus, SpamFilterHealth, ScanSettings } from './routes/spam-filter.js';
 
 /**
  * The admin REST API. Authorisation lives in one place: every route under /api/admin declares
@@ -38,6 +40,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRouteOptions)
   auditRoutes(app, opts);
   reportRoutes(app, opts);
   certificateRoutes(app, opts);
+  spamFilterRoutes(app, opts);
 }
 
 /** Who is calling (API token or session cookie + CSRF token) and may they do the route's action there. */

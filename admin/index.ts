@@ -14,7 +14,7 @@ export { localDay, rollUpUsage, checkReportOptions, usageReport, reportCsv, repo
 export { requestCertificate, certificateRequestPath, certificatePath, approveCertificate, rejectCertificate, listCertificates, renewCertificate, certificateCounts, dueExpiryNotices, recordExpiryNotice, expiryNoticeMessage, certificateMigrations, CERTIFICATE_STATUSES, EXPIRY_THRESHOLDS_DAYS, type SignerContext, type CertificateRequestInput, type CertificateStatus, type CertificateListItem, type CertificateListOptions, type CertificatePage, type CertificateCount, type ExpiryNotice } from './certificates.js';
 export { foldVietnamese, searchDirectory, galMigrations, type DirectoryEntry } from './gal.js';
 export { checkNewPassword, changePassword, mustChangePassword, MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS, passwordWrong, mailboxNotActive } from './passwords.js';
-export { adminRoutes } from './api.js';
+export { adminRoutes, type SpamFilterStatus, type SpamFilterHealth, type ScanSettings } from './api.js';
 export { migrationMigrations } from './migration/migrations.js';
 export { runMigration, type RunOptions as MigrationRunOptions, type RunReport as MigrationRunReport } from './migration/run.js';
 export { parseMigrationMap, MAP_COLUMNS as MIGRATION_MAP_COLUMNS, type MapRow as MigrationMapRow } from './migration/map.js';

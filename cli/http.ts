@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import type { Sequelize } from '../core/db.js';
 import type { Config } from '../core/config.js';
 import type { RunningService } from '../core/service.js';
-import { adminRoutes, mailboxAgency, tokenPrincipal } from '../admin/index.js';
+import { adminRoutes, mailboxAgency, tokenPrincipal, type SpamFilterHealth, type SpamFilterStatus } from '../admin/index.js';
 import { serveSpa, WEBMAIL_CSP } from './ui.js';
 import { usageSources } from './reports.js';
 import { configuredTimestamper, pkiRoutes, signingRoutes } from '../signer/index.js';
@@ -15,7 +15,7 @@ import { networkMatcher } from '../core/networks.js';
 import { pkiBaseUrl } from '../core/config.js';
 import { clientConfigRoutes, webmailRoutes } from '../webmail/index.js';
 import { MASTER_USER, type DovecotHealth } from '../mailstore/index.js';
-import type { Submitter } from '../smtp/index.js';
+import { domainScanPolicy, type Submitter } from '../smtp/index.js';
 
 /** What the HTTP app gets from services started before it; tests build the app without them. */
 export interface HttpServices {
@@ -25,6 +25,43 @@ export interface HttpServices {
   dovecotHealth?: () => DovecotHealth;
   /** The spam filter's learning, for the webmail's "spam" / "not spam", where Dovecot's imapsieve does not teach it (govmail start: it does). */
   learn?: (kind: 'spam' | 'ham', raw: Buffer) => Promise<unknown>;
+  /** The embedded rspamd's and clamd's state (govmail start, when it runs them), for the admin console's spam filter page. */
+  scannerHealth?: () => SpamFilterHealth | undefined;
+}
+
+/** The spam filter as the admin console shows it: the config's thresholds and overrides, and the embedded scanner's health. */
+export function spamFilterStatus(config: Config, health?: () => SpamFilterHealth | undefined): SpamFilterStatus {
+  const enabled = config.spamFilter === 'on';
+  const scanner = !enabled ? 'off' : config.rspamdUrl ? 'external' : 'embedded';
+  // The MX's own reading of the settings (smtp's domainScanPolicy), so the console never disagrees with it.
+  const base = domainScanPolicy(config, '');
+  const current = scanner === 'embedded' ? health?.() : undefined;
+  return {
+    enabled,
+    scanner,
+    ...(scanner === 'external' ? { externalHost: new URL(config.rspamdUrl!).host } : {}),
+    ...(current ? { health: { rspamd: current.rspamd, clamav: current.clamav, clamavDatabaseDir: current.clamavDatabaseDir, restarts: current.restarts } } : {}),
+    defaults: {
+      junkScore: base.thresholds.junk,
+      rejectScore: base.thresholds.reject,
+      blockedExtensions: [...base.attachments.blockedExtensions],
+      builtInExtensions: config.blockedExtensions === undefined,
+      maxAttachmentSize: config.maxAttachmentSize,
+      encryptedArchives: config.encryptedArchives,
+      unavailable: config.scanUnavailable,
+      timeoutMs: config.scanTimeoutMs,
+    },
+    domains: Object.entries(config.scanDomains ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([domain, o]) => ({
+        domain,
+        ...(o.spamJunkScore !== undefined ? { junkScore: o.spamJunkScore } : {}),
+        ...(o.spamRejectScore !== undefined ? { rejectScore: o.spamRejectScore } : {}),
+        ...(o.blockedExtensions !== undefined ? { blockedExtensions: [...domainScanPolicy(config, domain).attachments.blockedExtensions] } : {}),
+        ...(o.maxAttachmentSize !== undefined ? { maxAttachmentSize: o.maxAttachmentSize } : {}),
+        ...(o.encryptedArchives !== undefined ? { encryptedArchives: o.encryptedArchives } : {}),
+      })),
+  };
 }
 
 /** Dovecot's IMAP on loopback with the master user, when this data folder has its password. */
@@ -81,7 +118,7 @@ export async function buildHttpApp(config: Config, db: Sequelize, services: Http
   });
   const kek = loadKek(config.dataDir);
   const signer = { kek, pkiUrl: pkiBaseUrl(config), dataDir: config.dataDir };
-  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db), signer });
+  await app.register(adminRoutes, { db, defaultQuota: config.defaultQuota, secureCookies: false, usage: usageSources(db), signer, spamFilter: () => spamFilterStatus(config, services.scannerHealth) });
   await app.register(pkiRoutes, { db, kek, pkiUrl: signer.pkiUrl, dataDir: config.dataDir });
   await app.register(signingRoutes, { db, kek, pkiUrl: signer.pkiUrl, dataDir: config.dataDir, tsaUrl: config.tsaUrl, directory: { tokenPrincipal, mailboxAgency } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -82,7 +82,7 @@ export async function runStart(opts: { data?: string }): Promise<void> {
       submit = smtp.submit;
       return { ...smtp, stop: async () => { await smtp.stop(); lmtp.close(); } };
     },
-    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health() }),
+    () => startHttp(config, db, { submit, dovecotHealth: () => dovecot.health(), scannerHealth: () => scanner?.health() }),
     async () => {
       // Hourly upkeep: CRLs stay fresh when nothing is revoked (every revocation re-issues them at
       // once), certificate holders are warned 60/30/7 days before expiry, and usage roll-ups stay

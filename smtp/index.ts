@@ -25,7 +25,7 @@ export { usageCounts, recordUsage, dailyUsage, firstUsageDay, type UsageEvent, t
 export { startQueueWorker, processJob } from './worker.js';
 export { submitMessage, createSubmitter, SenderNotAllowedError, RecipientRefusedError, type Submitter, type SubmitInput, type SubmitResult, type SubmitDeps } from './submit.js';
 export { injectMessage, InjectError, EX, type InjectInput } from './inject.js';
-export { createMessageScanner, scannerEndpoints, startEmbeddedScanner, rspamdClient, ScannerUnavailableError, type MessageScanner, type ScannerHandle, type ScannerHealth, type RspamdClient, type RspamdEndpoints } from './scan/index.js';
+export { createMessageScanner, scannerEndpoints, startEmbeddedScanner, rspamdClient, ScannerUnavailableError, domainScanPolicy, type MessageScanner, type ScannerHandle, type ScannerHealth, type RspamdClient, type RspamdEndpoints } from './scan/index.js';
 
 function listen(server: SMTPServer, host: string, port: number): Promise<void> {
   // Replies are small writes; without TCP_NODELAY each can wait for a delayed ACK.

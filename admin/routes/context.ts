@@ -5,6 +5,7 @@ import type { Action, Principal } from '../roles.js';
 import { getAgency } from '../agencies.js';
 import type { UsageSources } from '../reports.js';
 import type { SignerContext } from '../certificates.js';
+import type { SpamFilterStatus } from './spam-filter.js';
 
 /**
  * What every admin route file shares: the options the API was started with, the access rule each
@@ -17,6 +18,8 @@ export interface AdminRouteOptions {
   secureCookies: boolean;
   usage?: UsageSources;
   signer?: SignerContext;
+  /** The MX's spam filter, read now (the composition root builds it from the config and the scanner's health). */
+  spamFilter?: () => SpamFilterStatus;
 }
 
 export interface Access {

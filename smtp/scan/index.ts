@@ -18,7 +18,6 @@ export { startEmbeddedScanner, type ScannerHandle, type ScannerHealth, RSPAMD_BI
 export { rspamdClient, ScannerUnavailableError, type RspamdClient, type RspamdEndpoints } from './rspamd-client.js';
 export { removeScanHeaders, type ScanDecision } from './verdict.js';
 export { domainScanPolicy, type DomainScanPolicy } from './policy.js';
-export { DEFAULT_BLOCKED_EXTENSIONS } from './attachments.js';
 
 const scanned = counter('govmail_scan_results_total', 'Messages scanned, by direction and outcome (deliver, junk, refuse, tempfail, unscanned)', ['direction', 'outcome']);
 const refusedBy = counter('govmail_scan_refusals_total', 'Messages refused by the scan, by category (spam, virus, attachment)', ['category']);

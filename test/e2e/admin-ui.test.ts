@@ -1,48 +1,23 @@
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Sequelize } from 'sequelize';
-import { freshDatabase, freePort, testDataDir } from '../support/postgres.js';
-import { launchChromium, ensureUiBuilt } from '../support/browser.js';
-import { allMigrations } from '../../cli/migrations.js';
-import { buildHttpApp } from '../../cli/http.js';
-import { loadConfig } from '../../core/config.js';
-import { addDomain, addMailbox, grantRole, addAgency } from '../../admin/index.js';
+import { startAdminUi, type AdminUi } from '../support/admin-ui.js';
 
 describe('admin UI in Chromium', function () {
   this.timeout(120_000);
   let db: Sequelize;
-  let app: FastifyInstance;
-  let browser: Browser;
   let page: Page;
   let base: string;
-  const problems: string[] = [];
-  const refusals: string[] = [];
+  let problems: string[];
+  let refusals: string[];
+  let ui: AdminUi;
 
   before(async () => {
-    ensureUiBuilt('admin');
-    ({ db } = await freshDatabase(allMigrations()));
-    await addDomain(db, 'bac-kan.gov.vn');
-    await addAgency(db, { code: 'T', name: 'UBND tỉnh Bắc Kạn', level: 'province', domain: 'bac-kan.gov.vn' });
-    const agencyId = ((await db.query(`SELECT id FROM agencies WHERE code = 'T'`))[0][0] as any).id;
-    await addMailbox(db, { address: 'quantri@bac-kan.gov.vn', displayName: 'Quản trị tỉnh', password: 'mat-khau-quan-tri-2026', agencyId }, { defaultQuota: '1G' });
-    await grantRole(db, 'quantri@bac-kan.gov.vn', 'superadmin', null);
-    const port = await freePort();
-    app = await buildHttpApp(loadConfig({ httpPort: port, dataDir: testDataDir('govmail-ui-') }, {}), db);
-    await app.listen({ host: '127.0.0.1', port });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // Expected refusals (not signed in yet, a wrong password) are answered 401; anything else is a problem.
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
-    page.on('response', (r) => r.status() >= 400 && refusals.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('request', (r) => !r.url().startsWith(base) && problems.push(`request left the origin: ${r.url()}`));
+    ui = await startAdminUi();
+    ({ db, page, base, problems, refusals } = ui);
   });
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await db?.close();
+    await ui?.close();
   });
 
   it('refuses a wrong password, then signs in (Vietnamese by default)', async () => {

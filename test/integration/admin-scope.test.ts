@@ -104,6 +104,7 @@ describe('admin API — role and scope matrix (real PostgreSQL)', function () {
     { route: 'GET /api/admin/audit/export', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/audit/export?target=bystander' }) },
     { route: 'POST /api/admin/roles', where: 'global', allowed: ['superadmin'], request: () => ({ method: 'POST', url: '/api/admin/roles', payload: { address: 'bystander@example.gov.vn', role: 'superadmin' } }) },
     { route: 'GET /api/admin/reports/certificates', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/reports/certificates' }) },
+    { route: 'GET /api/admin/spam-filter', where: 'global', allowed: ['superadmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/spam-filter' }) },
     { route: 'GET /api/admin/reports/usage', where: 'global', allowed: ['superadmin', 'districtAdmin', 'auditor'], request: () => ({ method: 'GET', url: '/api/admin/reports/usage?by=agency&from=2026-01-01&to=2026-01-31' }) },
   );
   // Routes whose target is a fresh object per call: built in the test body below.

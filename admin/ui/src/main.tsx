@@ -11,8 +11,9 @@ import { Mailboxes } from './Mailboxes';
 import { Audit } from './Audit';
 import { Reports } from './Reports';
 import { Certificates } from './Certificates';
+import { SpamFilter } from './SpamFilter';
 
-type PageKey = 'agencies' | 'mailboxes' | 'certificates' | 'reports' | 'audit';
+type PageKey = 'agencies' | 'mailboxes' | 'certificates' | 'reports' | 'spamFilter' | 'audit';
 
 /** Which roles each page is for (the server decides; this only spares people pages they would be refused). */
 const PAGE_ROLES: Record<PageKey, Role[]> = {
@@ -20,6 +21,8 @@ const PAGE_ROLES: Record<PageKey, Role[]> = {
   mailboxes: ['superadmin', 'agency_admin', 'auditor'],
   certificates: ['superadmin', 'agency_admin'],
   reports: ['superadmin', 'agency_admin', 'auditor'],
+  // The MX is the province's: agency admins do not see it (the route answers them 403).
+  spamFilter: ['superadmin', 'auditor'],
   audit: ['superadmin', 'auditor'],
 };
 
@@ -68,6 +71,7 @@ function App() {
             {page === 'mailboxes' && <Mailboxes />}
             {page === 'certificates' && <Certificates canApprove={roles.has('superadmin')} />}
             {page === 'reports' && <Reports />}
+            {page === 'spamFilter' && <SpamFilter />}
             {page === 'audit' && <Audit />}
           </Layout.Content>
         </Layout>
