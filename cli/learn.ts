@@ -3,7 +3,20 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../core/config.js';
 import { GovmailError } from '../core/errors.js';
-import { EX, rspamdClient, ScannerUnavailableError } from '../smtp/index.js';
+import { EX, rspamdClient, scannerEndpoints, ScannerUnavailableError, type RspamdEndpoints } from '../smtp/index.js';
+import { readAll } from './sendmail.js';
+
+/** The rspamd controller of this installation: the configured one, or the embedded one's port and password. */
+function controllerOf(dataDir?: string): RspamdEndpoints {
+  const config = loadConfig({ dataDir });
+  const file = path.join(config.dataDir, 'secrets', 'rspamd-controller-password');
+  const embedded = existsSync(file)
+    ? { scanUrl: `http://127.0.0.1:${config.rspamdPort}`, controllerUrl: `http://127.0.0.1:${config.rspamdControllerPort}`, password: readFileSync(file, 'utf8').trim(), timeoutMs: config.scanTimeoutMs }
+    : undefined;
+  const endpoints = scannerEndpoints(config, embedded);
+  if (!endpoints?.controllerUrl) throw new GovmailError('CONFIG_INVALID', `no rspamd controller: set rspamdControllerUrl or use the data folder of a running govmail (${config.dataDir})`, `không có bộ điều khiển rspamd: đặt rspamdControllerUrl hoặc dùng thư mục dữ liệu của govmail đang chạy (${config.dataDir})`);
+  return endpoints;
+}
 
 /**
  * `govmail learn spam|ham [--data DIR]` with a message on standard input: teaches the spam filter. Dovecot's
@@ -11,22 +24,6 @@ import { EX, rspamdClient, ScannerUnavailableError } from '../smtp/index.js';
  * mail into or out of Junk; an administrator can feed it a message too. Exit codes are sysexits.h: 0
  * learnt (or already known), 64 usage, 75 rspamd unavailable, 78 no controller configured.
  */
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks);
-}
-
-/** The rspamd controller of this installation: the configured one, or the embedded one's port and password. */
-function controllerOf(dataDir?: string) {
-  const config = loadConfig({ dataDir });
-  if (config.rspamdControllerUrl) return { scanUrl: config.rspamdUrl ?? config.rspamdControllerUrl, controllerUrl: config.rspamdControllerUrl, password: config.rspamdPassword, timeoutMs: config.scanTimeoutMs };
-  const file = path.join(config.dataDir, 'secrets', 'rspamd-controller-password');
-  if (!existsSync(file)) throw new GovmailError('CONFIG_INVALID', `no rspamd controller: set rspamdControllerUrl or use the data folder of a running govmail (${config.dataDir})`, `không có bộ điều khiển rspamd: đặt rspamdControllerUrl hoặc dùng thư mục dữ liệu của govmail đang chạy (${config.dataDir})`);
-  const base = `http://127.0.0.1:${config.rspamdControllerPort}`;
-  return { scanUrl: `http://127.0.0.1:${config.rspamdPort}`, controllerUrl: base, password: readFileSync(file, 'utf8').trim(), timeoutMs: config.scanTimeoutMs };
-}
-
 export async function runLearn(kind: string, o: { data?: string }, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   if (kind !== 'spam' && kind !== 'ham') {
     process.stderr.write(`govmail learn: "${kind}" — expected spam or ham / cần spam hoặc ham\n`);

@@ -50,7 +50,8 @@ export function parseSendmailArgs(argv: string[]): SendmailArgs | { error: strin
   return out;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/** All of a stream (the message on standard input), as one Buffer. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks);

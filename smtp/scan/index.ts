@@ -58,8 +58,11 @@ async function attachmentsOf(message: Buffer): Promise<AttachmentFile[]> {
 
 export function createMessageScanner(config: Config, endpoints: RspamdEndpoints): MessageScanner {
   const client = rspamdClient(endpoints);
-  const fallback = domainScanPolicy(config, '');
-  const policyFor = (recipients: readonly string[]): DomainScanPolicy => strictestPolicy([...new Set(recipients.map(domainOf))].map((d) => domainScanPolicy(config, d)), fallback);
+  // The config does not change while the MX runs: each domain's policy is read once.
+  const policies = new Map<string, DomainScanPolicy>();
+  const domainPolicy = (domain: string) => policies.get(domain) ?? policies.set(domain, domainScanPolicy(config, domain)).get(domain)!;
+  const fallback = domainPolicy('');
+  const policyFor = (recipients: readonly string[]): DomainScanPolicy => strictestPolicy([...new Set(recipients.map(domainOf))].map(domainPolicy), fallback);
   return {
     client,
     async scan(raw, ctx) {

@@ -30,10 +30,11 @@ export function settingsHeader(t: SpamThresholds): string {
   return JSON.stringify({ actions: { reject: t.reject, 'add header': t.junk, 'rewrite subject': null, greylist: null } });
 }
 
-const VIRUS_SYMBOLS = /^(CLAM_VIRUS|.*_VIRUS|.*_VIRUS_FAIL)$/;
+// Antivirus symbols end in _VIRUS (CLAM_VIRUS); _VIRUS_FAIL only says the scanner could not answer.
+const VIRUS_SYMBOL = /_VIRUS$/;
 
 function virusName(r: RspamdResult): string | undefined {
-  for (const s of Object.values(r.symbols ?? {})) if (VIRUS_SYMBOLS.test(s.name) && !/FAIL$/.test(s.name)) return s.options?.[0] ?? s.name;
+  for (const s of Object.values(r.symbols ?? {})) if (VIRUS_SYMBOL.test(s.name)) return s.options?.[0] ?? s.name;
   return undefined;
 }
 
