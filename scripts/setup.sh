@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sieve dovecot-managesieved dovecot-pop3d openssl rspamd fonts-dejavu-core)
+packages=(postgresql dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sieve dovecot-managesieved dovecot-pop3d openssl rspamd dovecot-fts-xapian poppler-utils catdoc unzip radicale fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libnss3-tools swaks libnet-ssleay-perl libio-socket-ssl-perl poppler-utils gpgsm chromium python3 prometheus clamav-daemon zip)
+  packages+=(libnss3-tools swaks libnet-ssleay-perl libio-socket-ssl-perl gpgsm chromium python3 python3-caldav curl prometheus clamav-daemon zip)
 fi
 
 missing=()
