@@ -363,225 +363,317 @@ function formatFailure(en: string, vi: string): Fail {
 
 const TOTAL_FAILED_CHAIN_CODES = new Set(['REVOKED', 'EXPIRED', 'NOT_YET_VALID']);
 
-/** Verifies a CMS SignedData (detached or enveloping). Throws only when the input is not CMS SignedData. */
-export async function verifyCms(o: VerifyOptions): Promise<VerifyReport> {
+function checkVerifyOptions(o: VerifyOptions): void {
   if (!o || typeof o !== 'object')
     throw new Error('verifyCms: options { p7s, content?, validateChain?, at? } are required');
   if (o.content !== undefined && !(o.content instanceof Uint8Array)) {
     throw new Error('verifyCms: content must be a Uint8Array when given');
   }
+}
+
+function firstSignerInfo(signedData: pkijs.SignedData): pkijs.SignerInfo {
+  const si = signedData.signerInfos[0];
+  if (!si)
+    throw formatFailure(
+      'the SignedData has no SignerInfo',
+      'SignedData không có thông tin người ký (SignerInfo)',
+    );
+  return si;
+}
+
+/** The content an enveloping signature carries, if any. */
+function embeddedContent(signedData: pkijs.SignedData): Uint8Array | undefined {
+  const embedded = signedData.encapContentInfo.eContent
+    ? octetStringBytes(signedData.encapContentInfo.eContent)
+    : undefined;
+  if (signedData.encapContentInfo.eContent && !embedded) {
+    throw formatFailure(
+      'the encapsulated content is not an OCTET STRING',
+      'nội dung đóng gói không phải OCTET STRING',
+    );
+  }
+  return embedded;
+}
+
+function requireSignerCertificate(si: pkijs.SignerInfo, certs: pkijs.Certificate[]): pkijs.Certificate {
+  const cert = findSignerCertificate(si, certs);
+  if (!cert) {
+    throw new Fail(
+      'INDETERMINATE',
+      'NO_SIGNING_CERTIFICATE_FOUND',
+      msg('NO_SIGNING_CERTIFICATE_FOUND', {
+        en: 'it is not included in the signature',
+        vi: 'chứng thư số không có trong chữ ký',
+      }),
+    );
+  }
+  return cert;
+}
+
+function signerDigestHash(si: pkijs.SignerInfo): HashName {
+  const hash = hashFromOid(si.digestAlgorithm.algorithmId);
+  if (!hash) {
+    throw formatFailure(
+      `unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`,
+      `thuật toán băm không được hỗ trợ ${si.digestAlgorithm.algorithmId}`,
+    );
+  }
+  return hash;
+}
+
+/** Checks content-type, message-digest and signing-time; returns the signed digest and the signing time. */
+function readSignedAttributes(
+  attrs: pkijs.Attribute[],
+  eContentType: string,
+): { expectedDigest: Uint8Array; signingTime?: Date } {
+  const ct = singleValue(attrs, OID.contentType, 'content-type');
+  const md = singleValue(attrs, OID.messageDigest, 'message-digest');
+  const st = singleValue(attrs, OID.signingTime, 'signing-time');
+  for (const r of [ct, md, st])
+    if (r.error) throw formatFailure(r.error, `thuộc tính ký sai: ${r.error}`);
+  if (!ct.value)
+    throw formatFailure('the content-type signed attribute is missing', 'thiếu thuộc tính content-type');
+  if (parseContentType(ct.value) !== eContentType) {
+    throw formatFailure(
+      'the content-type attribute does not match the encapsulated content type',
+      'thuộc tính content-type không khớp với loại nội dung',
+    );
+  }
+  if (!md.value)
+    throw formatFailure(
+      'the message-digest signed attribute is missing',
+      'thiếu thuộc tính message-digest',
+    );
+  const expectedDigest = parseMessageDigest(md.value);
+  if (!expectedDigest)
+    throw formatFailure(
+      'the message-digest attribute is not an OCTET STRING',
+      'thuộc tính message-digest sai định dạng',
+    );
+  const signingTime = st.value ? parseSigningTime(st.value) : undefined;
+  return signingTime ? { expectedDigest, signingTime } : { expectedDigest };
+}
+
+/** The content that is checked (the embedded one, else the one given), and both as they came. */
+interface SignedContent {
+  content: Uint8Array;
+  embedded: Uint8Array | undefined;
+  given: Uint8Array | undefined;
+}
+
+/** The content's digest must be the signed one, and an embedded content must equal a content also given. */
+function checkContentDigest(hash: HashName, signed: SignedContent, expectedDigest: Uint8Array): void {
+  if (!bytesEqual(digest(hash, signed.content), expectedDigest)) {
+    throw new Fail('TOTAL-FAILED', 'HASH_FAILURE', msg('HASH_FAILURE'));
+  }
+  if (signed.embedded && signed.given && !bytesEqual(signed.embedded, signed.given)) {
+    throw new Fail('TOTAL-FAILED', 'HASH_FAILURE', msg('HASH_FAILURE'));
+  }
+}
+
+/**
+ * Checks the signed attributes against the content (recording the signing time in the report) and
+ * returns the bytes the signature value covers.
+ */
+function checkSignedContent(
+  si: pkijs.SignerInfo,
+  eContentType: string,
+  hash: HashName,
+  signed: SignedContent,
+  report: VerifyReport,
+): Uint8Array {
+  const attrs = si.signedAttrs?.attributes;
+  // No signed attributes (plain CMS): the signature covers the content itself.
+  if (!si.signedAttrs || !attrs) return signed.content;
+  const { expectedDigest, signingTime } = readSignedAttributes(attrs, eContentType);
+  if (signingTime) report.signingTime = signingTime;
+  checkContentDigest(hash, signed, expectedDigest);
+  return toU8(si.signedAttrs.encodedValue);
+}
+
+function checkSignatureValue(
+  si: pkijs.SignerInfo,
+  hash: HashName,
+  toBeSigned: Uint8Array,
+  cert: pkijs.Certificate,
+): void {
+  let key: KeyObject;
+  try {
+    key = certificatePublicKey(cert);
+  } catch (e) {
+    throw formatFailure(
+      `the signer's public key cannot be read (${(e as Error).message})`,
+      'không đọc được khóa công khai của người ký',
+    );
+  }
+  let ok: boolean;
+  try {
+    ok = verifySignatureValue(si, hash, toBeSigned, key);
+  } catch (e) {
+    throw formatFailure(
+      (e as Error).message,
+      `thuật toán chữ ký không được hỗ trợ (${si.signatureAlgorithm.algorithmId})`,
+    );
+  }
+  if (!ok) throw new Fail('TOTAL-FAILED', 'SIG_CRYPTO_FAILURE', msg('SIG_CRYPTO_FAILURE'));
+}
+
+/** signing-certificate(-v2): the signer certificate must be the one that was signed for. */
+function checkSigningCertificateAttributes(
+  attrs: pkijs.Attribute[] | undefined,
+  cert: pkijs.Certificate,
+): void {
+  for (const [oid, v2] of [
+    [OID.signingCertificateV2, true],
+    [OID.signingCertificate, false],
+  ] as const) {
+    const sc = singleValue(attrs, oid, v2 ? 'signing-certificate-v2' : 'signing-certificate');
+    if (sc.error) throw formatFailure(sc.error, `thuộc tính ký sai: ${sc.error}`);
+    if (!sc.value) continue;
+    let problem: string | undefined;
+    try {
+      problem = checkSigningCertificate(parseSigningCertificate(sc.value, v2), cert);
+    } catch (e) {
+      throw formatFailure(
+        `malformed signing-certificate attribute (${(e as Error).message})`,
+        'thuộc tính signing-certificate sai định dạng',
+      );
+    }
+    if (problem) {
+      throw new Fail(
+        'INDETERMINATE',
+        'NO_SIGNING_CERTIFICATE_FOUND',
+        msg('NO_SIGNING_CERTIFICATE_FOUND', {
+          en: `the signing-certificate attribute does not designate the included certificate (${problem})`,
+          vi: 'thuộc tính signing-certificate không khớp với chứng thư số kèm theo chữ ký',
+        }),
+      );
+    }
+  }
+}
+
+function rejectSha1(hash: HashName): void {
+  if (hash === 'SHA-1') {
+    throw new Fail(
+      'INDETERMINATE',
+      'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
+      msg('CRYPTO_CONSTRAINTS_FAILURE_NO_POE'),
+    );
+  }
+}
+
+/** Runs the chain validator on the signer certificate and records its chain status, path and revocation. */
+async function validateSignerChain(
+  o: VerifyOptions,
+  cert: pkijs.Certificate,
+  certs: pkijs.Certificate[],
+  at: Date,
+  report: VerifyReport,
+): Promise<ChainResult> {
+  if (!o.validateChain) {
+    throw new Fail('INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND', msg('NO_CERTIFICATE_CHAIN_FOUND'));
+  }
+  const untrusted = certs.filter((c) => c !== cert);
+  let chain: ChainResult;
+  try {
+    chain = await o.validateChain(cert, untrusted, at);
+  } catch (e) {
+    report.chainStatus = 'indeterminate';
+    throw new Fail(
+      'INDETERMINATE',
+      'CERTIFICATE_CHAIN_GENERAL_FAILURE',
+      msg('CHAIN_UNKNOWN', { en: (e as Error).message, vi: (e as Error).message }),
+    );
+  }
+  report.chainStatus = chain.status;
+  if (chain.path?.length) report.chain = chain.path;
+  if (chain.revocation !== undefined) report.revocation = chain.revocation;
+  return chain;
+}
+
+/** TOTAL-PASSED when the chain is valid; otherwise throws the Fail the chain's status and code call for. */
+function passWithChain(chain: ChainResult, report: VerifyReport): VerifyReport {
+  const chainTexts = (fallbackKey: string): { message: string; messageVi: string } => {
+    const base = MESSAGES[chain.code] ? msg(chain.code) : msg(fallbackKey);
+    return {
+      message: chain.message || base.message,
+      messageVi: chain.messageVi || base.messageVi,
+    };
+  };
+  if (chain.status === 'valid') {
+    report.indication = 'TOTAL-PASSED';
+    Object.assign(report, msg('PASSED'));
+    return report;
+  }
+  if (chain.status === 'invalid') {
+    const code = chain.code || 'CHAIN_CONSTRAINTS_FAILURE';
+    if (TOTAL_FAILED_CHAIN_CODES.has(code)) throw new Fail('TOTAL-FAILED', code, chainTexts('CHAIN'));
+    throw new Fail('INDETERMINATE', code, chainTexts('CHAIN'));
+  }
+  throw new Fail('INDETERMINATE', chain.code || 'NO_CERTIFICATE_CHAIN_FOUND', chainTexts('CHAIN_UNKNOWN'));
+}
+
+/** The report of a failed check: a Fail's indication and texts, or FORMAT_FAILURE for any other error. */
+function failedReport(report: VerifyReport, e: unknown): VerifyReport {
+  if (e instanceof Fail) {
+    report.indication = e.indication;
+    report.subIndication = e.sub;
+    report.message = e.texts.message;
+    report.messageVi = e.texts.messageVi;
+    return report;
+  }
+  const m = (e as Error)?.message ?? String(e);
+  report.indication = 'TOTAL-FAILED';
+  report.subIndication = 'FORMAT_FAILURE';
+  Object.assign(report, msg('FORMAT_FAILURE', { en: m, vi: m }));
+  return report;
+}
+
+/**
+ * The checks in order, each recording what it learnt in the report (content, signer, signing time,
+ * integrity, chain) and throwing a Fail at the first one that does not pass.
+ */
+async function checkSignedData(
+  signedData: pkijs.SignedData,
+  o: VerifyOptions,
+  at: Date,
+  report: VerifyReport,
+): Promise<VerifyReport> {
+  const certs = (signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+  const si = firstSignerInfo(signedData);
+  const embedded = embeddedContent(signedData);
+  const content = embedded ?? o.content;
+  if (content) report.content = content;
+  const cert = requireSignerCertificate(si, certs);
+  report.signer = signerSummary(cert);
+  if (!content) throw new Fail('INDETERMINATE', 'SIGNED_DATA_NOT_FOUND', msg('SIGNED_DATA_NOT_FOUND'));
+  const hash = signerDigestHash(si);
+  const signed: SignedContent = { content, embedded, given: o.content };
+  const toBeSigned = checkSignedContent(si, signedData.encapContentInfo.eContentType, hash, signed, report);
+  checkSignatureValue(si, hash, toBeSigned, cert);
+  report.integrity = true;
+  checkSigningCertificateAttributes(si.signedAttrs?.attributes, cert);
+  rejectSha1(hash);
+  const chain = await validateSignerChain(o, cert, certs, at, report);
+  return passWithChain(chain, report);
+}
+
+/** Verifies a CMS SignedData (detached or enveloping). Throws only when the input is not CMS SignedData. */
+export async function verifyCms(o: VerifyOptions): Promise<VerifyReport> {
+  checkVerifyOptions(o);
   const signedData = parseSignedData(decodeP7s(o.p7s));
   const at = o.at ?? new Date();
-
   const report: VerifyReport = {
     indication: 'INDETERMINATE',
     message: '',
     messageVi: '',
     integrity: false,
   };
-
   try {
-    const certs = (signedData.certificates ?? []).filter(
-      (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
-    );
-    const si = signedData.signerInfos[0];
-    if (!si)
-      throw formatFailure(
-        'the SignedData has no SignerInfo',
-        'SignedData không có thông tin người ký (SignerInfo)',
-      );
-
-    // Content
-    const eContentType = signedData.encapContentInfo.eContentType;
-    const embedded = signedData.encapContentInfo.eContent
-      ? octetStringBytes(signedData.encapContentInfo.eContent)
-      : undefined;
-    if (signedData.encapContentInfo.eContent && !embedded) {
-      throw formatFailure(
-        'the encapsulated content is not an OCTET STRING',
-        'nội dung đóng gói không phải OCTET STRING',
-      );
-    }
-    const content = embedded ?? o.content;
-    if (content) report.content = content;
-
-    // Signer certificate
-    const cert = findSignerCertificate(si, certs);
-    if (!cert) {
-      throw new Fail(
-        'INDETERMINATE',
-        'NO_SIGNING_CERTIFICATE_FOUND',
-        msg('NO_SIGNING_CERTIFICATE_FOUND', {
-          en: 'it is not included in the signature',
-          vi: 'chứng thư số không có trong chữ ký',
-        }),
-      );
-    }
-    report.signer = signerSummary(cert);
-
-    if (!content) throw new Fail('INDETERMINATE', 'SIGNED_DATA_NOT_FOUND', msg('SIGNED_DATA_NOT_FOUND'));
-
-    const hash = hashFromOid(si.digestAlgorithm.algorithmId);
-    if (!hash) {
-      throw formatFailure(
-        `unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`,
-        `thuật toán băm không được hỗ trợ ${si.digestAlgorithm.algorithmId}`,
-      );
-    }
-
-    // Signed attributes
-    const attrs = si.signedAttrs?.attributes;
-    let toBeSigned: Uint8Array;
-    if (si.signedAttrs && attrs) {
-      const ct = singleValue(attrs, OID.contentType, 'content-type');
-      const md = singleValue(attrs, OID.messageDigest, 'message-digest');
-      const st = singleValue(attrs, OID.signingTime, 'signing-time');
-      for (const r of [ct, md, st])
-        if (r.error) throw formatFailure(r.error, `thuộc tính ký sai: ${r.error}`);
-      if (!ct.value)
-        throw formatFailure('the content-type signed attribute is missing', 'thiếu thuộc tính content-type');
-      if (parseContentType(ct.value) !== eContentType) {
-        throw formatFailure(
-          'the content-type attribute does not match the encapsulated content type',
-          'thuộc tính content-type không khớp với loại nội dung',
-        );
-      }
-      if (!md.value)
-        throw formatFailure(
-          'the message-digest signed attribute is missing',
-          'thiếu thuộc tính message-digest',
-        );
-      const expected = parseMessageDigest(md.value);
-      if (!expected)
-        throw formatFailure(
-          'the message-digest attribute is not an OCTET STRING',
-          'thuộc tính message-digest sai định dạng',
-        );
-      if (st.value) {
-        const t = parseSigningTime(st.value);
-        if (t) report.signingTime = t;
-      }
-      if (!bytesEqual(digest(hash, content), expected)) {
-        throw new Fail('TOTAL-FAILED', 'HASH_FAILURE', msg('HASH_FAILURE'));
-      }
-      if (embedded && o.content && !bytesEqual(embedded, o.content)) {
-        throw new Fail('TOTAL-FAILED', 'HASH_FAILURE', msg('HASH_FAILURE'));
-      }
-      toBeSigned = toU8(si.signedAttrs.encodedValue);
-    } else {
-      // No signed attributes (plain CMS): the signature covers the content itself.
-      toBeSigned = content;
-    }
-
-    // Signature value
-    let key: KeyObject;
-    try {
-      key = certificatePublicKey(cert);
-    } catch (e) {
-      throw formatFailure(
-        `the signer's public key cannot be read (${(e as Error).message})`,
-        'không đọc được khóa công khai của người ký',
-      );
-    }
-    let ok: boolean;
-    try {
-      ok = verifySignatureValue(si, hash, toBeSigned, key);
-    } catch (e) {
-      throw formatFailure(
-        (e as Error).message,
-        `thuật toán chữ ký không được hỗ trợ (${si.signatureAlgorithm.algorithmId})`,
-      );
-    }
-    if (!ok) throw new Fail('TOTAL-FAILED', 'SIG_CRYPTO_FAILURE', msg('SIG_CRYPTO_FAILURE'));
-    report.integrity = true;
-
-    // signing-certificate(-v2): the signer certificate must be the one that was signed for.
-    for (const [oid, v2] of [
-      [OID.signingCertificateV2, true],
-      [OID.signingCertificate, false],
-    ] as const) {
-      const sc = singleValue(attrs, oid, v2 ? 'signing-certificate-v2' : 'signing-certificate');
-      if (sc.error) throw formatFailure(sc.error, `thuộc tính ký sai: ${sc.error}`);
-      if (!sc.value) continue;
-      let problem: string | undefined;
-      try {
-        problem = checkSigningCertificate(parseSigningCertificate(sc.value, v2), cert);
-      } catch (e) {
-        throw formatFailure(
-          `malformed signing-certificate attribute (${(e as Error).message})`,
-          'thuộc tính signing-certificate sai định dạng',
-        );
-      }
-      if (problem) {
-        throw new Fail(
-          'INDETERMINATE',
-          'NO_SIGNING_CERTIFICATE_FOUND',
-          msg('NO_SIGNING_CERTIFICATE_FOUND', {
-            en: `the signing-certificate attribute does not designate the included certificate (${problem})`,
-            vi: 'thuộc tính signing-certificate không khớp với chứng thư số kèm theo chữ ký',
-          }),
-        );
-      }
-    }
-
-    if (hash === 'SHA-1') {
-      throw new Fail(
-        'INDETERMINATE',
-        'CRYPTO_CONSTRAINTS_FAILURE_NO_POE',
-        msg('CRYPTO_CONSTRAINTS_FAILURE_NO_POE'),
-      );
-    }
-
-    // Certificate chain
-    if (!o.validateChain) {
-      throw new Fail('INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND', msg('NO_CERTIFICATE_CHAIN_FOUND'));
-    }
-    const untrusted = certs.filter((c) => c !== cert);
-    let chain: ChainResult;
-    try {
-      chain = await o.validateChain(cert, untrusted, at);
-    } catch (e) {
-      report.chainStatus = 'indeterminate';
-      throw new Fail(
-        'INDETERMINATE',
-        'CERTIFICATE_CHAIN_GENERAL_FAILURE',
-        msg('CHAIN_UNKNOWN', { en: (e as Error).message, vi: (e as Error).message }),
-      );
-    }
-    report.chainStatus = chain.status;
-    if (chain.path?.length) report.chain = chain.path;
-    if (chain.revocation !== undefined) report.revocation = chain.revocation;
-
-    const chainTexts = (fallbackKey: string): { message: string; messageVi: string } => {
-      const base = MESSAGES[chain.code] ? msg(chain.code) : msg(fallbackKey);
-      return {
-        message: chain.message || base.message,
-        messageVi: chain.messageVi || base.messageVi,
-      };
-    };
-    if (chain.status === 'valid') {
-      report.indication = 'TOTAL-PASSED';
-      Object.assign(report, msg('PASSED'));
-      return report;
-    }
-    if (chain.status === 'invalid') {
-      const code = chain.code || 'CHAIN_CONSTRAINTS_FAILURE';
-      if (TOTAL_FAILED_CHAIN_CODES.has(code)) throw new Fail('TOTAL-FAILED', code, chainTexts('CHAIN'));
-      throw new Fail('INDETERMINATE', code, chainTexts('CHAIN'));
-    }
-    throw new Fail('INDETERMINATE', chain.code || 'NO_CERTIFICATE_CHAIN_FOUND', chainTexts('CHAIN_UNKNOWN'));
+    return await checkSignedData(signedData, o, at, report);
   } catch (e) {
-    if (e instanceof Fail) {
-      report.indication = e.indication;
-      report.subIndication = e.sub;
-      report.message = e.texts.message;
-      report.messageVi = e.texts.messageVi;
-      return report;
-    }
-    const m = (e as Error)?.message ?? String(e);
-    report.indication = 'TOTAL-FAILED';
-    report.subIndication = 'FORMAT_FAILURE';
-    Object.assign(report, msg('FORMAT_FAILURE', { en: m, vi: m }));
-    return report;
+    return failedReport(report, e);
   }
 }
